@@ -1,0 +1,50 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Who may import whom. Libs never import apps; apps meet only in libs/protocol (the wire).
+const depConstraints = [
+  { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:protocol'] },
+  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:util', 'type:protocol'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:data-access'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:data-access', 'type:testing'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:testing'] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:agent', notDependOnLibsWithTags: ['type:data-access'] },
+];
+
+const boundaries = (allow) => ({
+  '@nx/enforce-module-boundaries': [
+    'error',
+    { enforceBuildableLibDependency: false, allow, depConstraints, banTransitiveDependencies: false },
+  ],
+});
+
+export default [
+  { ignores: ['dist/**', 'node_modules/**', 'var/**', 'tmp/**', '.nx/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      ...boundaries([]),
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read the environment only in libs/config (configuration is validated once at start).',
+        },
+      ],
+    },
+  },
+  {
+    // The `tether` program is the one host that composes the apps into one process (`tether server`).
+    files: ['apps/tether/**/*.ts'],
+    rules: boundaries(['@tether/app-*']),
+  },
+  {
+    files: ['libs/config/**/*.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', '**/*.spec.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+];

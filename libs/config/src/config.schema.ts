@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import { bool, int, list, listen, str } from './key-kinds';
+import { ConfigOf } from './schema.types';
+
+/**
+ * Every configuration key, O3C names where O3C has one. The type `TetherConfig` is derived from this
+ * object, so a key exists in code only if it is declared (and documented) here.
+ */
+export const CONFIG_SCHEMA = {
+  stserverid: str('Identity of this process (edge id in presence, X-Stserver-Id in notifications).', hostname()),
+  listen_client: listen('Device listener (TLS + SSH), address:port. Empty: no device listener.'),
+  listen_user: listen('HTTP forward proxy for users, address:port.'),
+  listen_user_ext: listen('Shortcut interface, address:port.'),
+  listen_admin: listen('Administration interface (HTTP), address:port.'),
+  cert_file: str('PEM file with the server certificate (OU=ST Server) and its private key.'),
+  ca_cert_file: str('PEM file with the CA(s) that sign device certificates (dispatcher client CA).'),
+  provider_ca: str('PEM file with the provider CA certificate (stserver_ca.crt).'),
+  provider_name: str('Provider account name.'),
+  credentials: str('user:pass the edge uses to authenticate to devices.', '', { secret: true, live: true }),
+  keepalive: int('Seconds between SSH keepalives; a device missing three is dropped.', 20, { min: 1, max: 3600 }),
+  loglevel: int('0 nothing, 1 error, 2 warning, 3 notice, 4 debug.', 3, { min: 0, max: 4, live: true }),
+  logfile: str('Log file; empty logs to standard error.', '', { live: true }),
+  ciphers: str('OpenSSL cipher list for TLS 1.2 and below on listen_client.'),
+  ciphersuites: str('TLS 1.3 cipher suites on listen_client.'),
+  client_disable_tls_1_0: bool('Refuse TLS 1.0 from devices.', true),
+  client_disable_tls_1_1: bool('Refuse TLS 1.1 from devices.', true),
+  client_disable_tls_1_2: bool('Refuse TLS 1.2 from devices.', false),
+  client_disable_tls_1_3: bool('Refuse TLS 1.3 from devices.', false),
+  client_dictates_max_conn: bool(
+    'Refuse requests beyond the concurrency a device reports instead of queueing them.',
+    false,
+    { live: true },
+  ),
+  request_queue_limit: int('Requests that may wait for a busy device before new ones are refused.', 1024, {
+    min: 0,
+    live: true,
+  }),
+  request_timeout: int('Seconds a device has to start answering a request.', 30, { min: 1, live: true }),
+  max_header_size: int('Largest request head (bytes) the proxy accepts.', 16384, { min: 1024, max: 1048576 }),
+  redis_url: str('Redis for the cluster (redis://host:port/db). Empty: in-memory, one process.'),
+  redis_prefix: str('Prefix of every Redis key.', 'tether:'),
+  presence_ttl: int('Seconds a presence claim lives without a heartbeat.', 90, { min: 3 }),
+  grpc_listen: listen('Edge: gRPC listener that gateways and control reach, address:port.'),
+  grpc_advertise: str('Edge: host:port other pods use to reach grpc_listen (default: its address).'),
+  cluster_token: str('Shared secret between gateways/control and edges.', '', { secret: true }),
+  user_credentials: str('user:pass users must present to the proxy (Proxy-Authorization).', '', {
+    secret: true,
+    live: true,
+  }),
+  allow_open_listeners: bool('Allow listeners on non-loopback addresses without authentication.', false),
+  server_list: list('Servers the all-in-one prints for agents (host:port). Default: listen_client.'),
+} as const;
+
+export type ConfigSchema = typeof CONFIG_SCHEMA;
+export type ConfigKey = keyof ConfigSchema;
+export type TetherConfig = ConfigOf<ConfigSchema> & { readonly source: string };

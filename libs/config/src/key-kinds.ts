@@ -1,0 +1,90 @@
+import { KeySpec, ListenAddress } from './schema.types';
+
+type Extra = { secret?: boolean; live?: boolean };
+
+export function str(doc: string, def = '', extra: Extra & { oneOf?: string[] } = {}): KeySpec<string> {
+  return {
+    doc,
+    default: def,
+    ...extra,
+    parse(raw) {
+      if (extra.oneOf && !extra.oneOf.includes(raw)) throw new Error(`must be one of ${extra.oneOf.join(', ')}`);
+      return raw;
+    },
+    format: (v) => v,
+  };
+}
+
+export function int(doc: string, def: number, opts: Extra & { min?: number; max?: number } = {}): KeySpec<number> {
+  return {
+    doc,
+    default: def,
+    ...opts,
+    parse(raw) {
+      if (!/^-?\d+$/.test(raw)) throw new Error(`"${raw}" is not a whole number`);
+      const n = Number(raw);
+      if (opts.min !== undefined && n < opts.min) throw new Error(`must be at least ${opts.min}`);
+      if (opts.max !== undefined && n > opts.max) throw new Error(`must be at most ${opts.max}`);
+      return n;
+    },
+    format: String,
+  };
+}
+
+export function bool(doc: string, def: boolean, extra: Extra = {}): KeySpec<boolean> {
+  return {
+    doc,
+    default: def,
+    ...extra,
+    parse(raw) {
+      const l = raw.toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(l)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(l)) return false;
+      throw new Error(`"${raw}" is not a boolean (use 1 or 0)`);
+    },
+    format: (v) => (v ? '1' : '0'),
+  };
+}
+
+export function list(doc: string, extra: Extra = {}): KeySpec<string[]> {
+  return {
+    doc,
+    default: [],
+    ...extra,
+    parse: (raw) =>
+      raw
+        .split(/[,\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    format: (v) => v.join(','),
+  };
+}
+
+export function parseListen(raw: string): ListenAddress {
+  let m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(raw);
+  if (!m) m = /^([^:\s]*):(\d+)$/.exec(raw);
+  if (!m) m = /^()(\d+)$/.exec(raw);
+  if (!m) throw new Error(`"${raw}" is not an address:port`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  return { host: m[1] || '0.0.0.0', port };
+}
+
+export function formatListen(a: ListenAddress | null): string {
+  if (!a) return '';
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+export function listen(doc: string, extra: Extra = {}): KeySpec<ListenAddress | null> {
+  return {
+    doc,
+    default: null,
+    ...extra,
+    parse: (raw) => (raw === '' ? null : parseListen(raw)),
+    format: formatListen,
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

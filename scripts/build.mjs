@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Compile the whole workspace once (tsc keeps decorator metadata for Nest), rewrite the
+// @tether/* path aliases to relative requires, and copy the non-TS assets (.proto files).
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+run(bin('tsc-alias'), ['-p', 'tsconfig.build.json']);
+
+function copyAssets(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      if (name !== 'node_modules') copyAssets(p);
+    } else if (name.endsWith('.proto')) {
+      const out = join(root, 'dist', relative(root, p));
+      mkdirSync(dirname(out), { recursive: true });
+      cpSync(p, out);
+    }
+  }
+}
+for (const top of ['apps', 'libs']) if (existsSync(join(root, top))) copyAssets(join(root, top));
