@@ -1,1 +1,6 @@
-export {};
+export { EdgeModule } from './edge.module';
+export type { EdgeDeps } from './edge.deps';
+export { DeviceRegistry } from './sessions/device-registry.service';
+export { DeviceTunnelService } from './tunnel/device-tunnel.service';
+export { DeviceListener } from './listener/device-listener.service';
+export { TunnelGrpcServer } from './tunnel/tunnel-grpc.server';

@@ -1,1 +1,3 @@
-export {};
+export * from './presence.types';
+export * from './presence.memory';
+export * from './presence.redis';

@@ -6,3 +6,4 @@ export * from './tunnel.error';
 export * from './tunnel.wire';
 export * from './tunnel.grpc';
 export * from './http.headers';
+export * from './edge-link.grpc';

@@ -1,0 +1,18 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EDGE_DEPS, EdgeDeps } from './edge.deps';
+import { DeviceListener } from './listener/device-listener.service';
+import { DeviceRegistry } from './sessions/device-registry.service';
+import { DeviceTunnelService } from './tunnel/device-tunnel.service';
+import { TunnelGrpcServer } from './tunnel/tunnel-grpc.server';
+
+/** The edge: device listener, sessions and presence, and the Tunnel gRPC service. */
+@Module({})
+export class EdgeModule {
+  static register(deps: EdgeDeps): DynamicModule {
+    return {
+      module: EdgeModule,
+      providers: [{ provide: EDGE_DEPS, useValue: deps }, DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+      exports: [DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+    };
+  }
+}

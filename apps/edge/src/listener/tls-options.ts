@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import type { SecureVersion, TlsOptions } from 'node:tls';
+import type { TetherConfig } from '@tether/config';
+
+const VERSIONS: Array<[SecureVersion, keyof TetherConfig]> = [
+  ['TLSv1', 'client_disable_tls_1_0'],
+  ['TLSv1.1', 'client_disable_tls_1_1'],
+  ['TLSv1.2', 'client_disable_tls_1_2'],
+  ['TLSv1.3', 'client_disable_tls_1_3'],
+];
+
+/** TLS for listen_client: our certificate, devices must present one signed by ca_cert_file. */
+export function deviceTlsOptions(config: TetherConfig): TlsOptions {
+  if (!config.cert_file) throw new Error('listen_client needs cert_file (server certificate and key)');
+  if (!config.ca_cert_file) throw new Error('listen_client needs ca_cert_file (the CA that signs device certificates)');
+  const pem = readFileSync(config.cert_file);
+  const enabled = VERSIONS.filter(([, key]) => !config[key]).map(([v]) => v);
+  if (!enabled.length) throw new Error('every TLS version is disabled (client_disable_tls_*)');
+  const ciphers = [config.ciphersuites, config.ciphers].filter(Boolean).join(':');
+  return {
+    cert: pem,
+    key: pem,
+    ca: readFileSync(config.ca_cert_file),
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: enabled[0],
+    maxVersion: enabled[enabled.length - 1],
+    ...(ciphers ? { ciphers } : {}),
+    handshakeTimeout: 15_000,
+  };
+}

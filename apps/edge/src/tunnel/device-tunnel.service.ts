@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import {
+  DeviceCommand,
+  DeviceCommandReply,
+  DeviceTunnel,
+  RequestHead,
+  TunnelError,
+  TunnelResponse,
+} from '@tether/protocol';
+import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
+import { DeviceRegistry } from '../sessions/device-registry.service';
+
+/** The edge's side of the request path: finds the session and forwards; runs device commands. */
+@Injectable()
+export class DeviceTunnelService implements DeviceTunnel {
+  constructor(
+    private readonly registry: DeviceRegistry,
+    @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
+  ) {}
+
+  forward(head: RequestHead, body: Readable, signal: AbortSignal): Promise<TunnelResponse> {
+    const session = this.registry.get(head.mac);
+    if (!session) return Promise.reject(new TunnelError('not-connected', `Device ${head.mac} is not connected`));
+    const c = this.deps.config;
+    const log = session.log;
+    if (log.enabled('debug')) log.debug(`request ${head.method} ${head.url}`, { ...session.logCtx, user: `${head.id}@${head.srcaddr}` });
+    return session.request(head, body, signal, {
+      requestTimeoutMs: c.request_timeout * 1000,
+      queueLimit: c.client_dictates_max_conn ? 0 : c.request_queue_limit,
+    });
+  }
+
+  async command(cmd: DeviceCommand): Promise<DeviceCommandReply> {
+    const session = this.registry.get(cmd.mac);
+    if (!session || (cmd.epoch && session.epoch !== cmd.epoch))
+      return { ok: false, detail: `device ${cmd.mac} is not connected here` };
+    switch (cmd.command) {
+      case 'evict':
+        session.close('a newer connection of the same device took over');
+        return { ok: true, detail: 'closed' };
+      case 'reconnect':
+        session.close('reconnect requested');
+        return { ok: true, detail: 'OK' };
+      case 'redirect':
+        return session.command({ type: 'redirect', server: cmd.server ?? '' });
+      case 'restart':
+        return session.command({ type: 'restart' });
+      case 'set-servers':
+        return session.command({ type: 'set-servers', servers: cmd.servers ?? [] });
+    }
+  }
+}

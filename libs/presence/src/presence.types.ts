@@ -1,0 +1,53 @@
+/** Who holds a device: written by the edge that accepted it, read by gateways and control. */
+export interface PresenceRecord {
+  mac: string;
+  edgeId: string;
+  /** gRPC address of that edge (host:port). */
+  edgeAddress: string;
+  /** `count.mac` */
+  connectionId: string;
+  /** Grows with every new connection of the MAC; the highest epoch owns the device. */
+  epoch: string;
+  srcaddr: string;
+  connectedAt: number;
+  protocolVersion: number;
+}
+
+export type PresenceClaim = Omit<PresenceRecord, 'epoch'>;
+
+export interface ClaimResult {
+  epoch: string;
+  /** The connection this claim displaced, if any (its edge should close it). */
+  previous: PresenceRecord | null;
+}
+
+/**
+ * Presence: device -> owning connection. Writes are compare-and-set on the epoch, so a newer
+ * connection of a MAC always wins and a stale edge can neither refresh nor delete it.
+ */
+export interface PresenceStore {
+  claim(claim: PresenceClaim): Promise<ClaimResult>;
+  /** Re-announces held claims (after a Redis restart too); returns the MACs lost to a newer epoch. */
+  refresh(records: PresenceRecord[]): Promise<string[]>;
+  /** Deletes the claim only if `epoch` still owns it. */
+  release(mac: string, epoch: string): Promise<boolean>;
+  lookup(mac: string): Promise<PresenceRecord | null>;
+  /** Edge liveness: refreshed by each edge's heartbeat. */
+  announceEdge(edgeId: string, address: string): Promise<void>;
+  withdrawEdge(edgeId: string): Promise<void>;
+  edgeAlive(edgeId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const PRESENCE_STORE = Symbol('PresenceStore');
+
+/** A new epoch: above the current one and at least the caller's clock in microseconds. */
+export function nextEpoch(current: string | null | undefined, nowMs: number): string {
+  const cur = current ? BigInt(current) : 0n;
+  const hint = BigInt(Math.floor(nowMs)) * 1000n;
+  return (cur + 1n > hint ? cur + 1n : hint).toString();
+}
+
+export function epochNewer(a: string, b: string): boolean {
+  return BigInt(a) > BigInt(b);
+}

@@ -1,0 +1,92 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Duplex, Readable } from 'node:stream';
+import { CLUSTER_TOKEN_METADATA, TUNNEL_CHANNEL_OPTIONS, tunnelClientConstructor } from './tunnel.grpc';
+import { TunnelError } from './tunnel.error';
+import { DeviceCommand, DeviceCommandReply, DeviceTunnel, EdgeLink, RequestHead } from './tunnel.types';
+import { forwardOverStream } from './tunnel.wire';
+
+export interface GrpcEdgeLinkOptions {
+  /** Sent as metadata; edges with a cluster_token refuse calls without it. */
+  token?: string;
+  commandTimeoutMs?: number;
+}
+
+type TunnelClient = grpc.Client & {
+  Forward(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  Command(
+    req: unknown,
+    md: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, reply?: { ok?: boolean; detail?: string }) => void,
+  ): grpc.ClientUnaryCall;
+};
+
+export function tunnelErrorFromGrpc(err: Error): TunnelError {
+  const code = (err as grpc.ServiceError).code;
+  switch (code) {
+    case grpc.status.UNAVAILABLE:
+      return new TunnelError('unreachable', 'Edge unreachable');
+    case grpc.status.DEADLINE_EXCEEDED:
+      return new TunnelError('timeout', 'Device did not answer in time');
+    case grpc.status.CANCELLED:
+      return new TunnelError('device-error', 'Request cancelled');
+    case grpc.status.UNAUTHENTICATED:
+    case grpc.status.PERMISSION_DENIED:
+      return new TunnelError('unreachable', 'Edge refused the gateway (cluster_token mismatch)');
+    default:
+      return new TunnelError('internal', 'Internal Server Error');
+  }
+}
+
+/** gRPC client side of the gateway/control -> edge link: one HTTP/2 channel per edge address. */
+export class GrpcEdgeLink implements EdgeLink {
+  private readonly clients = new Map<string, TunnelClient>();
+
+  constructor(private readonly opts: GrpcEdgeLinkOptions = {}) {}
+
+  private metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.opts.token) md.set(CLUSTER_TOKEN_METADATA, this.opts.token);
+    return md;
+  }
+
+  private client(address: string): TunnelClient {
+    let c = this.clients.get(address);
+    if (!c) {
+      const Ctor = tunnelClientConstructor();
+      c = new Ctor(address, grpc.credentials.createInsecure(), TUNNEL_CHANNEL_OPTIONS) as unknown as TunnelClient;
+      this.clients.set(address, c);
+    }
+    return c;
+  }
+
+  tunnel(address: string): DeviceTunnel {
+    return {
+      forward: (head: RequestHead, body: Readable, signal: AbortSignal) => {
+        const call = this.client(address).Forward(this.metadata());
+        const onAbort = () => call.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+        call.on('close', () => signal.removeEventListener('abort', onAbort));
+        call.on('error', () => undefined); // surfaced through forwardOverStream
+        return forwardOverStream(call as unknown as Duplex, head, body, tunnelErrorFromGrpc);
+      },
+    };
+  }
+
+  command(address: string, cmd: DeviceCommand): Promise<DeviceCommandReply> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + (this.opts.commandTimeoutMs ?? 10_000);
+      this.client(address).Command(
+        { mac: cmd.mac, epoch: cmd.epoch, command: cmd.command, server: cmd.server ?? '', servers: cmd.servers ?? [] },
+        this.metadata(),
+        { deadline },
+        (err, reply) => (err ? reject(tunnelErrorFromGrpc(err)) : resolve({ ok: !!reply?.ok, detail: reply?.detail ?? '' })),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
