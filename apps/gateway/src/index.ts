@@ -1,1 +1,4 @@
-export {};
+export { GatewayModule } from './gateway.module';
+export type { GatewayDeps } from './gateway.deps';
+export { ProxyServer } from './proxy/proxy.server';
+export { DeviceRouter } from './routing/device-router.service';

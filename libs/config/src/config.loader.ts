@@ -23,7 +23,7 @@ const spec = (key: ConfigKey) => CONFIG_SCHEMA[key] as KeySpec<unknown>;
 const isKey = (key: string): key is ConfigKey => Object.prototype.hasOwnProperty.call(CONFIG_SCHEMA, key);
 
 export interface LoadOptions {
-  /** Environment to read TETHER_<KEY> overrides from (defaults to none: pass process.env explicitly). */
+  /** Environment to read TETHER_<KEY> overrides from (default: the process environment). */
   env?: Record<string, string | undefined>;
   /** Values applied over the file (e.g. command-line flags), as raw text. */
   overrides?: Partial<Record<ConfigKey, string>>;
@@ -61,7 +61,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     apply(key, unquote(line.slice(eq + 1).trim()), file, i + 1);
   });
 
-  for (const [name, raw] of Object.entries(opts.env ?? {})) {
+  for (const [name, raw] of Object.entries(opts.env ?? process.env)) {
     if (!name.startsWith('TETHER_') || raw === undefined) continue;
     const key = name.slice('TETHER_'.length).toLowerCase();
     if (isKey(key)) apply(key, raw, `environment ${name}`, 0);
@@ -108,4 +108,9 @@ export function changedStaticKeys(before: TetherConfig, after: TetherConfig): Co
   return (Object.keys(CONFIG_SCHEMA) as ConfigKey[]).filter(
     (k) => !spec(k).live && spec(k).format(before[k]) !== spec(k).format(after[k]),
   );
+}
+
+/** One environment variable, for the few settings that are not configuration keys (e.g. TETHER_CA_PASSWORD). */
+export function environmentValue(name: string): string | undefined {
+  return process.env[name];
 }

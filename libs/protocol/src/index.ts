@@ -7,3 +7,4 @@ export * from './tunnel.wire';
 export * from './tunnel.grpc';
 export * from './http.headers';
 export * from './edge-link.grpc';
+export * from './channel-socket';

@@ -1,0 +1,271 @@
+import * as tls from 'node:tls';
+import { isIP } from 'node:net';
+import { Client as SshClient, ClientChannel } from 'ssh2';
+import {
+  CONTROL_SUBSYSTEM,
+  ControlDecoder,
+  EdgeMessage,
+  FORWARD_BIND_ADDR,
+  FORWARD_BIND_PORT,
+  PROTOCOL_VERSION,
+  SERVER_CERT_OU,
+  encodeControl,
+  formatConnectionId,
+} from '@tether/protocol';
+import type { Clock, Logger } from '@tether/telemetry';
+import type { ChannelTarget } from '../target/channel-target';
+import { AttemptError, statusLine } from './failure-status';
+import { Backoff, splitHostPort } from './backoff';
+
+export interface DeviceIdentity {
+  mac: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface DeviceConnectionOptions {
+  identity: DeviceIdentity;
+  caPem: string;
+  servers: string[];
+  maxConn: number;
+  firmware: string;
+  target: ChannelTarget;
+  clock: Clock;
+  logger: Logger;
+  keepaliveMs: number;
+  connectTimeoutMs: number;
+  /** After a working connection ends, wait a random time in [0, this] before reconnecting. */
+  reconnectJitterMs: number;
+  backoff: Backoff;
+  /** Called when the device "restarts" (restart command); resolves when it is up again. */
+  onRestart?(): Promise<void>;
+  onServersChanged?(servers: string[]): void;
+  onState?(state: 'connected' | 'disconnected', server: string): void;
+}
+
+/** Cipher order measured fastest with ssh2's native binding (AES-GCM uses AES-NI). */
+const SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr'];
+
+/**
+ * One device's O3C client: walks its server list in order, holds one TLS+SSH connection, serves
+ * the channels the server opens, obeys commands, and reconnects with jittered backoff.
+ */
+export class DeviceConnection {
+  servers: string[];
+  /** Successful connections since (virtual) restart: the `count` of `count.mac`. */
+  count = 1;
+  private running = false;
+  private ssh?: SshClient;
+  private socket?: tls.TLSSocket;
+  private redirectTo?: string;
+  private wake?: () => void;
+  private readonly tlsSessions = new Map<string, Buffer>();
+  private readonly log: Logger;
+  connectedTo?: string;
+
+  constructor(private readonly o: DeviceConnectionOptions) {
+    this.servers = [...o.servers];
+    this.log = o.logger;
+  }
+
+  get mac(): string {
+    return this.o.identity.mac;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.drop();
+    this.wake?.();
+  }
+
+  /** Closes the current connection (the loop reconnects). */
+  drop(): void {
+    this.ssh?.end();
+    this.socket?.destroy();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = this.o.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        this.o.clock.clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let served = false;
+      const order = this.redirectTo ? [this.redirectTo, ...this.servers.filter((s) => s !== this.redirectTo)] : this.servers;
+      this.redirectTo = undefined;
+      for (const server of order) {
+        if (!this.running) return;
+        try {
+          await this.session(server);
+          served = true;
+          break;
+        } catch (err) {
+          if (!this.running) return;
+          this.log.warn(statusLine(this.mac, server, err as Error));
+        }
+      }
+      if (!this.running) return;
+      if (served) {
+        this.o.backoff.reset();
+        await this.sleep(this.redirectTo ? 0 : Math.floor(Math.random() * this.o.reconnectJitterMs));
+      } else {
+        await this.sleep(this.o.backoff.next());
+      }
+    }
+  }
+
+  /** One connection to `server`; resolves when an accepted connection ends, rejects if it never was. */
+  private session(server: string): Promise<void> {
+    const { host, port } = splitHostPort(server);
+    return new Promise((resolve, reject) => {
+      let accepted = false;
+      let settled = false;
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        this.o.clock.clearTimeout(timer);
+        this.ssh?.end();
+        socket.destroy();
+        this.ssh = undefined;
+        this.socket = undefined;
+        if (accepted) {
+          this.connectedTo = undefined;
+          this.o.onState?.('disconnected', server);
+          this.count++;
+          resolve();
+        } else reject(err ?? new AttemptError('not-registered', 'closed before the server accepted the device'));
+      };
+      const timer = this.o.clock.setTimeout(
+        () => finish(new AttemptError(accepted ? 'other' : 'timeout', 'timed out connecting')),
+        this.o.connectTimeoutMs,
+      );
+
+      const socket = tls.connect({
+        host,
+        port,
+        cert: this.o.identity.certPem,
+        key: this.o.identity.keyPem,
+        ca: this.o.caPem,
+        servername: isIP(host) ? undefined : host,
+        session: this.tlsSessions.get(server),
+        checkServerIdentity: (h, cert) => {
+          const err = tls.checkServerIdentity(h, cert);
+          if (err) return err;
+          const ou = cert.subject?.OU;
+          const ous = Array.isArray(ou) ? ou : ou ? [ou] : [];
+          if (!ous.includes(SERVER_CERT_OU))
+            return new AttemptError('other', `server certificate lacks OU=${SERVER_CERT_OU}`) as Error;
+          return undefined;
+        },
+      });
+      this.socket = socket;
+      socket.on('session', (s: Buffer) => this.tlsSessions.set(server, s));
+      socket.on('error', (err) => finish(err));
+      socket.on('close', () => finish());
+      socket.once('secureConnect', () => {
+        socket.setNoDelay(true);
+        const ssh = new SshClient();
+        this.ssh = ssh;
+        ssh.on('error', (err) => finish(err));
+        ssh.on('close', () => finish());
+        ssh.on('tcp connection', (_info, accept) => this.o.target.serve(accept()));
+        ssh.on('ready', () => {
+          ssh.forwardIn(FORWARD_BIND_ADDR, FORWARD_BIND_PORT, (err) => {
+            if (err) return finish(new AttemptError('not-registered', `forwarding refused: ${err.message}`));
+            ssh.subsys(CONTROL_SUBSYSTEM, (err2, control) => {
+              if (err2) return finish(new AttemptError('not-registered', `control channel refused: ${err2.message}`));
+              this.control(control, server, () => {
+                accepted = true;
+                this.o.clock.clearTimeout(timer);
+                this.connectedTo = server;
+                this.o.onState?.('connected', server);
+                this.log.notice(`${this.mac}: connected to ${server} as ${formatConnectionId({ count: this.count, mac: this.mac })}`);
+              });
+            });
+          });
+        });
+        ssh.connect({
+          sock: socket,
+          username: formatConnectionId({ count: this.count, mac: this.mac }),
+          hostVerifier: () => true, // the server was authenticated by TLS (provider CA + OU)
+          keepaliveInterval: this.o.keepaliveMs,
+          keepaliveCountMax: 3,
+          readyTimeout: this.o.connectTimeoutMs,
+          algorithms: { cipher: SSH_CIPHERS as never },
+        });
+      });
+    });
+  }
+
+  private control(ch: ClientChannel, server: string, onAccepted: () => void): void {
+    const decoder = new ControlDecoder<EdgeMessage>();
+    ch.write(
+      encodeControl({
+        type: 'hello',
+        id: formatConnectionId({ count: this.count, mac: this.mac }),
+        protocolVersion: PROTOCOL_VERSION,
+        maxConn: this.o.maxConn,
+        servers: this.servers,
+        firmware: this.o.firmware,
+      }),
+    );
+    ch.on('data', (chunk: Buffer) => {
+      for (const msg of decoder.push(chunk)) {
+        switch (msg.type) {
+          case 'accepted':
+            onAccepted();
+            break;
+          case 'redirect': {
+            const known = this.servers.includes(msg.server);
+            ch.write(encodeControl({ type: 'result', command: 'redirect', ok: true, detail: known ? 'OK' : 'OK (not in server list, staying)' }));
+            if (known && msg.server !== server) {
+              this.log.notice(`${this.mac}: redirected to ${msg.server}`);
+              this.redirectTo = msg.server;
+              this.drop();
+            }
+            break;
+          }
+          case 'reconnect':
+            ch.write(encodeControl({ type: 'result', command: 'reconnect', ok: true, detail: 'OK' }));
+            this.drop();
+            break;
+          case 'restart':
+            ch.write(encodeControl({ type: 'result', command: 'restart', ok: true, detail: 'OK' }));
+            void this.restart();
+            break;
+          case 'set-servers':
+            this.servers = [...msg.servers];
+            this.o.onServersChanged?.(this.servers);
+            ch.write(encodeControl({ type: 'result', command: 'set-servers', ok: true, detail: 'OK' }));
+            break;
+        }
+      }
+    });
+  }
+
+  /** A virtual reboot: drop the connection, wait for the device to come back, count starts over. */
+  async restart(): Promise<void> {
+    this.log.notice(`${this.mac}: restarting`);
+    this.running = false;
+    this.drop();
+    await (this.o.onRestart?.() ?? this.sleep(1000));
+    this.count = 1;
+    this.start();
+  }
+}

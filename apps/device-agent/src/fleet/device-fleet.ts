@@ -1,0 +1,88 @@
+import type { Clock, Logger } from '@tether/telemetry';
+import { Backoff } from '../connection/backoff';
+import { DeviceConnection, DeviceIdentity } from '../connection/device-connection';
+import { ChannelTarget, httpServerTarget, tcpTarget } from '../target/channel-target';
+import { createVirtualCamera, VirtualCamera } from '../virtual-camera';
+
+export interface FleetOptions {
+  servers: string[];
+  caPem: string;
+  identities: DeviceIdentity[];
+  /** A real web server for every device, or a virtual camera each. */
+  target: { kind: 'tcp'; host: string; port: number } | { kind: 'simulate'; password: string; fps: number };
+  maxConn: number;
+  keepaliveMs: number;
+  connectTimeoutMs: number;
+  reconnectJitterMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Spread the first connections of a large fleet over this many ms. */
+  rampMs: number;
+  firmware: string;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** N devices in one process (`--count`), each with its own connection and, simulated, its own camera. */
+export class DeviceFleet {
+  readonly devices: DeviceConnection[] = [];
+  readonly cameras = new Map<string, VirtualCamera>();
+  private readonly timers: unknown[] = [];
+
+  constructor(private readonly o: FleetOptions) {
+    for (const identity of o.identities) {
+      const device: DeviceConnection = new DeviceConnection({
+        identity,
+        caPem: o.caPem,
+        servers: o.servers,
+        maxConn: o.maxConn,
+        firmware: o.firmware,
+        target: this.targetFor(identity.mac, () => device),
+        clock: o.clock,
+        logger: o.logger,
+        keepaliveMs: o.keepaliveMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+        reconnectJitterMs: o.reconnectJitterMs,
+        backoff: new Backoff({ baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs }),
+        onRestart: () => new Promise((r) => o.clock.setTimeout(r, 1000)),
+        onServersChanged: (list) => this.cameras.get(identity.mac)?.setServerList(list),
+      });
+      this.devices.push(device);
+    }
+  }
+
+  private targetFor(mac: string, device: () => DeviceConnection): ChannelTarget {
+    const t = this.o.target;
+    if (t.kind === 'tcp') return tcpTarget(t.host, t.port);
+    const camera = createVirtualCamera({
+      mac,
+      password: t.password,
+      serverList: this.o.servers,
+      fps: t.fps,
+      firmware: this.o.firmware,
+      onServerListChange: (list) => (device().servers = [...list]),
+      onRestart: () => void device().restart(),
+    });
+    this.cameras.set(mac, camera);
+    return httpServerTarget(camera.server);
+  }
+
+  start(): void {
+    const n = this.devices.length;
+    this.devices.forEach((d, i) => {
+      const delay = n > 1 ? Math.floor((i / n) * this.o.rampMs) : 0;
+      if (!delay) return d.start();
+      this.timers.push(this.o.clock.setTimeout(() => d.start(), delay));
+    });
+  }
+
+  connected(): number {
+    return this.devices.filter((d) => d.connectedTo).length;
+  }
+
+  stop(): void {
+    for (const t of this.timers) this.o.clock.clearTimeout(t);
+    for (const d of this.devices) d.stop();
+    for (const c of this.cameras.values()) c.close();
+  }
+}

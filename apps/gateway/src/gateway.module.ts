@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { GATEWAY_DEPS, GatewayDeps } from './gateway.deps';
+import { ProxyServer } from './proxy/proxy.server';
+import { DeviceRouter } from './routing/device-router.service';
+
+/** The gateway: the user-facing proxy; stateless, any number of replicas. */
+@Module({})
+export class GatewayModule {
+  static register(deps: GatewayDeps): DynamicModule {
+    return {
+      module: GatewayModule,
+      providers: [{ provide: GATEWAY_DEPS, useValue: deps }, DeviceRouter, ProxyServer],
+      exports: [ProxyServer, DeviceRouter],
+    };
+  }
+}

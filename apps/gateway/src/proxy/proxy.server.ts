@@ -1,0 +1,132 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { formatListen, isLoopback } from '@tether/config';
+import { RequestHead, TunnelError, endToEndHeaders } from '@tether/protocol';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { DeviceRouter } from '../routing/device-router.service';
+import { ProxyTargetError, parseProxyTarget } from './proxy-target.parser';
+import { replyFailure, socketFailure } from './proxy-reply';
+
+/** Headers the proxy consumes itself and never passes to the device. */
+const CONSUMED = new Set(['expect']);
+
+/**
+ * listen_user: the HTTP forward proxy (`curl -x`). Each absolute-form request is routed to the edge
+ * that holds the device and streamed both ways; errors answer in the O3C `Request failed.` form.
+ */
+@Injectable()
+export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private server?: http.Server;
+  private readonly log;
+
+  constructor(
+    @Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps,
+    private readonly router: DeviceRouter,
+  ) {
+    this.log = deps.logger.child('user');
+  }
+
+  address(): { host: string; port: number } | null {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const listen = this.deps.config.listen_user;
+    if (!listen) return;
+    const c = this.deps.config;
+    if (!isLoopback(listen.host) && !c.user_credentials && !c.allow_open_listeners)
+      throw new Error(
+        `listen_user ${formatListen(listen)} is not loopback: set user_credentials (or allow_open_listeners = 1)`,
+      );
+    this.server = http.createServer({ maxHeaderSize: c.max_header_size, keepAliveTimeout: 60_000 }, (req, res) =>
+      void this.onRequest(req, res),
+    );
+    this.server.headersTimeout = 30_000;
+    this.server.requestTimeout = 0; // long uploads and MJPEG streams are legitimate
+    this.server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+      if (err.code === 'HPE_HEADER_OVERFLOW') socketFailure(socket, 431, 'Request header too large');
+      else if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+      else socketFailure(socket, 400, 'Malformed request');
+    });
+    this.server.on('connect', (_req, socket: Socket) => socketFailure(socket, 405, 'Method CONNECT is not supported'));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(listen.port, listen.host, () => resolve());
+    });
+    this.log.notice(`listen_user on ${formatListen(this.address())}`);
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    const want = this.deps.config.user_credentials;
+    if (!want) return true;
+    const m = /^Basic\s+(\S+)$/i.exec(req.headers['proxy-authorization'] ?? '');
+    if (!m) return false;
+    const got = Buffer.from(Buffer.from(m[1], 'base64').toString());
+    const exp = Buffer.from(want);
+    return got.length === exp.length && timingSafeEqual(got, exp);
+  }
+
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = this.deps.clock.now();
+    res.on('finish', () => this.deps.metrics.proxyRequest(res.statusCode, (this.deps.clock.now() - started) / 1000));
+    const srcaddr = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const url = req.url ?? '';
+    let target;
+    try {
+      target = parseProxyTarget(req.method ?? '', url);
+    } catch (err) {
+      const e = err as ProxyTargetError;
+      req.resume();
+      return replyFailure(res, e.status, e.reason);
+    }
+    if (!this.authorized(req)) {
+      req.resume();
+      return replyFailure(res, 407, 'Proxy authentication required', { 'Proxy-Authenticate': 'Basic realm="tether"' });
+    }
+
+    const head: RequestHead = {
+      id: randomBytes(16).toString('hex'),
+      mac: target.mac,
+      method: req.method ?? 'GET',
+      path: target.path,
+      headers: endToEndHeaders(req.rawHeaders).filter(([k]) => !CONSUMED.has(k.toLowerCase())),
+      srcaddr,
+      url,
+    };
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+
+    try {
+      const route = await this.router.route(target.mac);
+      if (!route) {
+        req.resume();
+        return replyFailure(res, 404, `Device ${target.mac} is not connected`);
+      }
+      const response = await this.deps.edgeLink.tunnel(route.edgeAddress).forward(head, req, abort.signal);
+      const flat: string[] = [];
+      for (const [k, v] of response.head.headers) flat.push(k, v);
+      res.writeHead(response.head.status, response.head.statusMessage || undefined, flat);
+      pipeline(response.body, res, (err) => {
+        if (err && !abort.signal.aborted)
+          this.log.notice(`response cut short: ${(err as Error).message}`, { user: `${head.id}@${srcaddr}` });
+      });
+    } catch (err) {
+      req.resume();
+      if (abort.signal.aborted) return;
+      const e = err instanceof TunnelError ? err : TunnelError.from(err);
+      if (e.code === 'internal') this.log.error(`request failed: ${(err as Error).message}`, { user: `${head.id}@${srcaddr}` });
+      replyFailure(res, e.status, e.reason);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.server?.close();
+    this.server?.closeAllConnections();
+  }
+}

@@ -1,0 +1,67 @@
+import { environmentValue } from '@tether/config';
+import { KeyType, issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
+import { CommandSpec, ParsedFlags, UsageError, str } from '../cli/flags';
+
+const KEY_TYPES: KeyType[] = ['rsa-4096', 'rsa-2048', 'ec-p256'];
+const say = (line: string) => process.stderr.write(line + '\n');
+
+function need(flags: ParsedFlags, name: string): string {
+  const v = str(flags, name);
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function keyType(flags: ParsedFlags): KeyType | undefined {
+  const v = str(flags, 'key-type');
+  if (v === undefined) return undefined;
+  if (!KEY_TYPES.includes(v as KeyType)) throw new UsageError(`--key-type must be one of ${KEY_TYPES.join(', ')}`);
+  return v as KeyType;
+}
+
+const password = (flags: ParsedFlags) => str(flags, 'password') ?? environmentValue('TETHER_CA_PASSWORD');
+
+const DIR = { name: 'dir', value: 'DIR', help: 'CA directory.' };
+const PASSWORD = { name: 'password', value: 'PASS', help: 'CA key password (or TETHER_CA_PASSWORD).' };
+const KEY_TYPE = { name: 'key-type', value: 'TYPE', help: `Key type: ${KEY_TYPES.join(', ')}.` };
+const FORCE = { name: 'force', help: 'Overwrite an existing CA.' };
+const NAME = { name: 'name', value: 'NAME', help: 'CA common name.' };
+
+export const pkiCommands: CommandSpec[] = [
+  {
+    name: 'pki setup-provider-ca',
+    summary: 'Create the provider CA: DIR/stserver_ca.crt and DIR/stserver_ca.key (RSA 4096 by default).',
+    flags: [DIR, NAME, PASSWORD, KEY_TYPE, FORCE],
+    async run(f) {
+      const r = await setupProviderCa({ dir: need(f, 'dir'), name: str(f, 'name'), password: password(f), keyType: keyType(f), force: !!f.force, onProgress: say });
+      say(`wrote ${r.certPath} and ${r.keyPath}`);
+    },
+  },
+  {
+    name: 'pki issue-server-cert',
+    summary: 'Issue a server certificate (OU=ST Server, SAN for every host) signed by the provider CA.',
+    flags: [DIR, { name: 'host', value: 'H[,H2...]', help: 'DNS names and IP addresses of the server.' }, { name: 'out', value: 'FILE', help: 'Output: certificate + key (PEM).' }, PASSWORD, KEY_TYPE],
+    async run(f) {
+      const hosts = need(f, 'host').split(',').map((h) => h.trim()).filter(Boolean);
+      const r = await issueServerCert({ dir: need(f, 'dir'), hosts, out: need(f, 'out'), password: password(f), keyType: keyType(f), onProgress: say });
+      say(`wrote ${r.out}`);
+    },
+  },
+  {
+    name: 'pki setup-dispatcher-ca',
+    summary: 'Create a dispatcher client CA (signs device certificates): DIR/dispatcher_ca.crt and .key.',
+    flags: [DIR, NAME, PASSWORD, KEY_TYPE, FORCE],
+    async run(f) {
+      const r = await setupDispatcherCa({ dir: need(f, 'dir'), name: str(f, 'name'), password: password(f), keyType: keyType(f), force: !!f.force, onProgress: say });
+      say(`wrote ${r.certPath} and ${r.keyPath}`);
+    },
+  },
+  {
+    name: 'pki issue-device-cert',
+    summary: 'Issue a device certificate (MAC in the subject CN) signed by the dispatcher CA.',
+    flags: [DIR, { name: 'mac', value: 'MAC', help: 'Device MAC address.' }, { name: 'out', value: 'FILE', help: 'Output: certificate + key (PEM).' }, PASSWORD, KEY_TYPE],
+    async run(f) {
+      const r = await issueDeviceCert({ dir: need(f, 'dir'), mac: need(f, 'mac'), out: need(f, 'out'), password: password(f), keyType: keyType(f) });
+      say(`wrote ${r.out}`);
+    },
+  },
+];

@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
+import { GatewayModule } from '@tether/app-gateway';
+import { TetherConfig, formatListen, parseConfig } from '@tether/config';
+import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
+import { noopMetrics } from '@tether/telemetry';
+import { CommandSpec, str } from '../cli/flags';
+import { makeEdgeLink, makeLogger, makePresence, systemClock } from '../runtime/adapters';
+import { startApps, untilSignal } from '../runtime/app-runner';
+import { configFromFlags } from '../runtime/load-config';
+import { LocalEdgeLink } from '../runtime/local-edge-link';
+import { CONFIG_FLAG } from './edge.command';
+
+const DEMO_MAC = '00408c000001';
+
+/** The embedded default: loopback listeners, in-memory state, a development PKI under <dir>/pki. */
+function defaultConfigText(dir: string): string {
+  return [
+    '# Tether embedded default: one process, in-memory state, loopback only.',
+    'stserverid = tether',
+    'listen_client = 127.0.0.1:8443',
+    'listen_user = 127.0.0.1:3128',
+    `cert_file = ${join(dir, 'pki', 'server.pem')}`,
+    `ca_cert_file = ${join(dir, 'pki', 'dispatcher', 'dispatcher_ca.crt')}`,
+    `provider_ca = ${join(dir, 'pki', 'provider', 'stserver_ca.crt')}`,
+    'provider_name = development',
+    '',
+  ].join('\n');
+}
+
+/** First run: provider CA, a server certificate for loopback, a dispatcher CA and one demo device. */
+async function ensureDevPki(dir: string, say: (line: string) => void): Promise<void> {
+  const pki = join(dir, 'pki');
+  const provider = join(pki, 'provider');
+  const dispatcher = join(pki, 'dispatcher');
+  if (existsSync(join(pki, 'server.pem'))) return;
+  say(`creating a development PKI in ${pki} (EC P-256; use \`tether pki\` for production CAs)`);
+  mkdirSync(join(pki, 'devices'), { recursive: true });
+  await setupProviderCa({ dir: provider, name: 'Tether development provider CA', keyType: 'ec-p256', force: true });
+  await issueServerCert({
+    dir: provider,
+    hosts: ['localhost', '127.0.0.1', '::1'],
+    out: join(pki, 'server.pem'),
+    keyType: 'ec-p256',
+  });
+  await setupDispatcherCa({ dir: dispatcher, name: 'Tether development dispatcher CA', keyType: 'ec-p256', force: true });
+  await issueDeviceCert({ dir: dispatcher, mac: DEMO_MAC, out: join(pki, 'devices', `${DEMO_MAC}.pem`) });
+}
+
+function printHowTo(config: TetherConfig, dir: string): void {
+  const client = formatListen(config.listen_client);
+  const user = formatListen(config.listen_user);
+  const lines = [
+    '',
+    'Tether is running. Connect a simulated camera (in another terminal):',
+    `  npx tether agent --servers ${client} --cert ${join(dir, 'pki', 'devices', DEMO_MAC + '.pem')} \\`,
+    `      --ca ${config.provider_ca} --simulate`,
+    'then reach its web server through the proxy:',
+    `  curl -x ${user} -u root:pass "http://${DEMO_MAC}/axis-cgi/param.cgi?action=list&group=root.RemoteService"`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export const serverCommand: CommandSpec = {
+  name: 'server',
+  summary: 'Run edge + gateway in one process with in-memory state (the embedded default without --config).',
+  flags: [
+    CONFIG_FLAG,
+    { name: 'dir', value: 'DIR', help: 'Where the embedded default keeps its development PKI.', default: 'var' },
+  ],
+  async run(flags) {
+    const dir = resolve(str(flags, 'dir') ?? 'var');
+    const embedded = !str(flags, 'config');
+    if (embedded) {
+      mkdirSync(dir, { recursive: true });
+      await ensureDevPki(dir, (l) => process.stdout.write(l + '\n'));
+      writeFileSync(join(dir, 'tether.conf'), defaultConfigText(dir));
+    }
+    const config = embedded ? parseConfig(defaultConfigText(dir), join(dir, 'tether.conf')) : configFromFlags(flags);
+    const logger = makeLogger(config);
+    const presence = makePresence(config, logger);
+    const remote = makeEdgeLink(config);
+    const local = new LocalEdgeLink(remote);
+    const deps = { config, presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
+    const app = await startApps([EdgeModule.register(deps), GatewayModule.register(deps)], logger);
+    local.bind(app.get(DeviceTunnelService), app.get(DeviceRegistry).address);
+    if (embedded) printHowTo(config, dir);
+    return untilSignal();
+  },
+};

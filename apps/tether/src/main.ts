@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { CommandSpec, UsageError, commandHelp, parseFlags } from './cli/flags';
+import { agentCommand } from './commands/agent.command';
+import { edgeCommand } from './commands/edge.command';
+import { gatewayCommand } from './commands/gateway.command';
+import { pkiCommands } from './commands/pki.command';
+import { serverCommand } from './commands/server.command';
+
+const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, agentCommand, ...pkiCommands];
+
+function topHelp(): string {
+  return [
+    'Usage: tether <command> [flags]',
+    '',
+    'Tether: a horizontally scaled device cloud connection server (O3C Server 2.33 compatible).',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(24)}${c.summary}`),
+    '',
+    'Run `tether <command> --help` for the flags of a command.',
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let [name, ...rest] = argv;
+  // Two-word commands: `tether pki <sub>`.
+  if (name === 'pki' && rest[0] && !rest[0].startsWith('-')) name = `pki ${rest.shift()}`;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(topHelp());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`tether: unknown command "${name}"\n\n${topHelp()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp('tether', cmd));
+    return 0;
+  }
+  try {
+    return (await cmd.run(parseFlags(cmd, rest))) ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tether ${cmd.name}: ${err.message}\n\n${commandHelp('tether', cmd)}`);
+      return 2;
+    }
+    process.stderr.write(`tether ${cmd.name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`tether: ${err.stack ?? err.message}\n`);
+    process.exitCode = 1;
+  },
+);
