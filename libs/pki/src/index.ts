@@ -1,1 +1,13 @@
-export {};
+export type { KeyType, ProgressSink, CaKind } from './pki.types';
+export { KEY_TYPES } from './pki.types';
+export { PkiError } from './pki.error';
+export { setupProviderCa, setupDispatcherCa } from './ca.service';
+export type { SetupCaOptions } from './ca.service';
+export { issueServerCert } from './server-cert.service';
+export type { IssueServerCertOptions } from './server-cert.service';
+export { issueDeviceCert, mintDeviceCredentials } from './device-identity';
+export type { IssueDeviceCertOptions } from './device-identity';
+export { loadCa, caPaths } from './ca.store';
+export type { LoadedCa } from './ca.store';
+export { certificateSubject } from './certificate-subject';
+export { splitPem } from './pem.util';
