@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+const BLOCK = Buffer.alloc(1 << 20);
+for (let i = 0; i < BLOCK.length; i++) BLOCK[i] = (i * 31 + 7) & 0xff;
+
+/** The deterministic content of `/bytes/N`: tests compare against this byte for byte. */
+export function patternBytes(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let off = 0; off < n; off += BLOCK.length) BLOCK.copy(out, off, 0, Math.min(BLOCK.length, n - off));
+  return out;
+}
+
+export function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/**
+ * A plain local HTTP server standing in for a device's web server (`--target`):
+ * - GET /bytes/N          N pattern bytes with Content-Length (HEAD: headers only)
+ * - GET /chunked/N        the same, chunked
+ * - POST|PUT|PATCH /echo  the request body back, streamed
+ * - POST|PUT /sha256      `<bytes> <sha256>` of the body
+ * - GET /hang             never answers
+ * - GET /drop             headers and 64 KiB of a longer body, then the connection is cut
+ * - GET /headers          the request head as JSON
+ * - anything else         200 `<METHOD> <path>`
+ */
+export class OriginServer {
+  readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  requests = 0;
+
+  constructor() {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  static async start(): Promise<OriginServer> {
+    const o = new OriginServer();
+    await new Promise<void>((r) => o.server.listen(0, '127.0.0.1', () => r()));
+    return o;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.requests++;
+    const url = new URL(req.url ?? '/', 'http://origin');
+    const sized = /^\/(bytes|chunked)\/(\d+)$/.exec(url.pathname);
+    if (sized) {
+      const body = patternBytes(Number(sized[2]));
+      if (sized[1] === 'bytes') res.setHeader('Content-Length', body.length);
+      res.setHeader('Content-Type', 'application/octet-stream');
+      if (req.method === 'HEAD') return void res.end();
+      return void res.end(body);
+    }
+    switch (url.pathname) {
+      case '/echo':
+        res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' });
+        req.pipe(res);
+        return;
+      case '/sha256': {
+        const h = createHash('sha256');
+        let n = 0;
+        req.on('data', (c: Buffer) => {
+          n += c.length;
+          h.update(c);
+        });
+        req.on('end', () => res.end(`${n} ${h.digest('hex')}`));
+        return;
+      }
+      case '/hang':
+        return;
+      case '/drop':
+        res.writeHead(200, { 'Content-Length': 10 * 1024 * 1024 });
+        res.write(patternBytes(64 * 1024), () => setTimeout(() => req.socket.destroy(), 100));
+        return;
+      case '/headers':
+        res.setHeader('Content-Type', 'application/json');
+        return void res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.rawHeaders }));
+      default:
+        req.resume();
+        res.end(`${req.method} ${req.url}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+import { RedisFixture } from './redis-server.fixture';
+import { TestPki } from './test-pki.fixture';
+import { TetherProcess, writeConfig } from './tether-process.fixture';
+
+export interface EdgeNode {
+  id: string;
+  clientPort: number;
+  grpcPort: number;
+  config: string;
+  proc: TetherProcess;
+}
+
+export interface ClusterOptions {
+  edges?: number;
+  /** Extra configuration keys for every edge. */
+  edgeConfig?: Record<string, string | number>;
+  gatewayConfig?: Record<string, string | number>;
+}
+
+/** Real processes: a redis-server, N edges and a gateway, on ports chosen at run time. */
+export class TetherCluster {
+  readonly edges: EdgeNode[] = [];
+  gateway!: TetherProcess;
+  userPort = 0;
+  private readonly agents: TetherProcess[] = [];
+
+  private constructor(
+    readonly pki: TestPki,
+    readonly redis: RedisFixture,
+    readonly dir: string,
+    private readonly opts: ClusterOptions,
+  ) {}
+
+  static async start(opts: ClusterOptions = {}): Promise<TetherCluster> {
+    const pki = await TestPki.create();
+    const redis = await RedisFixture.start();
+    const c = new TetherCluster(pki, redis, mkdtempSync(join(tmpdir(), 'tether-cluster-')), opts);
+    try {
+      for (let i = 0; i < (opts.edges ?? 2); i++) await c.addEdge();
+      await c.startGateway();
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  private async addEdge(): Promise<EdgeNode> {
+    const i = this.edges.length;
+    const node: EdgeNode = {
+      id: `edge-${i}`,
+      clientPort: await freePort(),
+      grpcPort: await freePort(),
+      config: '',
+      proc: undefined as unknown as TetherProcess,
+    };
+    node.config = writeConfig(this.dir, `${node.id}.conf`, {
+      stserverid: node.id,
+      listen_client: `127.0.0.1:${node.clientPort}`,
+      grpc_listen: `127.0.0.1:${node.grpcPort}`,
+      cert_file: this.pki.serverPem,
+      ca_cert_file: this.pki.dispatcherCa,
+      redis_url: this.redis.url,
+      presence_ttl: 6,
+      keepalive: 2,
+      loglevel: 4,
+      ...this.opts.edgeConfig,
+    });
+    this.edges.push(node);
+    await this.startEdge(i);
+    return node;
+  }
+
+  async startEdge(i: number): Promise<void> {
+    const node = this.edges[i];
+    node.proc = new TetherProcess(['edge', '--config', node.config]);
+    await node.proc.waitForOutput(/grpc_listen on/);
+    await node.proc.waitForOutput(/listen_client on/);
+  }
+
+  async startGateway(): Promise<void> {
+    this.userPort = await freePort();
+    const config = writeConfig(this.dir, 'gateway.conf', {
+      stserverid: 'gateway-0',
+      listen_user: `127.0.0.1:${this.userPort}`,
+      redis_url: this.redis.url,
+      presence_ttl: 6,
+      loglevel: 4,
+      ...this.opts.gatewayConfig,
+    });
+    this.gateway = new TetherProcess(['gateway', '--config', config]);
+    await this.gateway.waitForOutput(/listen_user on/);
+  }
+
+  /** `host:port` of the proxy, for `curl -x`. */
+  get proxy(): string {
+    return `127.0.0.1:${this.userPort}`;
+  }
+
+  /** The server list of every edge, in order. */
+  servers(order = this.edges.map((_, i) => i)): string {
+    return order.map((i) => `127.0.0.1:${this.edges[i].clientPort}`).join(',');
+  }
+
+  /** Starts `tether agent` with the cluster's provider CA; waits until `connected` lines appear when asked. */
+  async agent(args: string[], waitConnected = 1): Promise<TetherProcess> {
+    const p = new TetherProcess(['agent', '--ca', this.pki.providerCa, '--reconnect-jitter', '200', ...args]);
+    this.agents.push(p);
+    if (waitConnected) {
+      const until = Date.now() + 20_000;
+      while (p.count(/connected to /) < waitConnected) {
+        if (!p.running || Date.now() > until)
+          throw new Error(`agent did not connect ${waitConnected} device(s):\n${p.output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return p;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.agents.map((a) => a.stop()));
+    await Promise.allSettled([this.gateway?.stop(), ...this.edges.map((e) => e.proc?.stop())]);
+    await this.redis.stop();
+    this.pki.remove();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
