@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { channelAsSocket } from '@tether/protocol';
 
 /** Opens one forwarded-tcpip channel to the device's web server. */
 export type ChannelOpener = () => Promise<Duplex>;
@@ -19,7 +20,7 @@ export class ChannelAgent extends http.Agent {
 
   override createConnection(_options: unknown, cb: (err: Error | null, socket?: Duplex) => void): undefined {
     this.open().then(
-      (channel) => cb(null, asSocket(channel)),
+      (channel) => cb(null, channelAsSocket(channel)),
       (err: Error) => cb(err),
     );
     return undefined;
@@ -37,13 +38,4 @@ export class ChannelAgent extends http.Agent {
     for (const list of Object.values(this.sockets)) n += list?.length ?? 0;
     return n;
   }
-}
-
-/** The socket methods http calls that a channel lacks; none of them means anything on a channel. */
-function asSocket(channel: Duplex): Duplex {
-  const s = channel as Duplex & Record<string, unknown>;
-  const self = () => s;
-  for (const name of ['setNoDelay', 'setKeepAlive', 'ref', 'unref']) if (typeof s[name] !== 'function') s[name] = self;
-  if (typeof s.setTimeout !== 'function') s.setTimeout = self;
-  return s;
 }
