@@ -2,17 +2,20 @@
 // Runs the compiled unit specs (beside the code) and the end-to-end tests (test/e2e) with
 // node's test runner, then ends with one line: `N passed, N failed[, N skipped]`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTools } from './ensure-tools.mjs';
 
+ensureTools();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const only = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
 const filters = args.filter((a) => !a.startsWith('--'));
 
 function find(dir, suffix, out = []) {
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) find(p, suffix, out);

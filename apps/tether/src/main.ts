@@ -23,7 +23,8 @@ function topHelp(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let [name, ...rest] = argv;
+  const [first, ...rest] = argv;
+  let name = first;
   // Two-word commands: `tether pki <sub>`.
   if (name === 'pki' && rest[0] && !rest[0].startsWith('-')) name = `pki ${rest.shift()}`;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -1,5 +1,5 @@
 import { PassThrough, Readable, Writable, Duplex } from 'node:stream';
-import { HeaderPairs, RequestHead, ResponseHead, TunnelResponse } from './tunnel.types';
+import { HeaderPairs, RequestHead, TunnelResponse } from './tunnel.types';
 import { TunnelError, isTunnelErrorCode } from './tunnel.error';
 
 /** Frames as @grpc/proto-loader hands them over (oneofs: true sets `kind`). */
