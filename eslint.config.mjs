@@ -13,10 +13,17 @@ const depConstraints = [
   { sourceTag: 'scope:agent', notDependOnLibsWithTags: ['type:data-access'] },
 ];
 
-const boundaries = (allow) => ({
+// Specs may also use the test fixtures (libs/testing), whatever they test.
+const specConstraints = depConstraints.map((c) =>
+  c.onlyDependOnLibsWithTags && c.sourceTag.startsWith('type:')
+    ? { ...c, onlyDependOnLibsWithTags: [...new Set([...c.onlyDependOnLibsWithTags, 'type:testing'])] }
+    : c,
+);
+
+const boundaries = (allow, constraints = depConstraints) => ({
   '@nx/enforce-module-boundaries': [
     'error',
-    { enforceBuildableLibDependency: false, allow, depConstraints, banTransitiveDependencies: false },
+    { enforceBuildableLibDependency: false, allow, depConstraints: constraints, banTransitiveDependencies: false },
   ],
 });
 
@@ -42,6 +49,10 @@ export default [
     // The `tether` program is the one host that composes the apps into one process (`tether server`).
     files: ['apps/tether/**/*.ts'],
     rules: boundaries(['@tether/app-*']),
+  },
+  {
+    files: ['**/*.spec.ts'],
+    rules: boundaries([], specConstraints),
   },
   {
     files: ['libs/config/**/*.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', '**/*.spec.ts'],

@@ -10,7 +10,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
-run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+// tsc still emits when it reports type errors; finish the output, then fail with its status.
+let failed = false;
+try {
+  run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+} catch {
+  failed = true;
+}
 run(bin('tsc-alias'), ['-p', 'tsconfig.build.json']);
 
 function copyAssets(dir) {
@@ -26,3 +32,8 @@ function copyAssets(dir) {
   }
 }
 for (const top of ['apps', 'libs']) if (existsSync(join(root, top))) copyAssets(join(root, top));
+
+if (failed) {
+  console.error('build: TypeScript reported errors (see above)');
+  process.exit(1);
+}

@@ -1,0 +1,45 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisFixture } from '@tether/testing';
+import { RedisPresenceStore, connectRedis } from './presence.redis';
+import { claimOf, presenceContract } from './presence.contract';
+
+describe('Redis presence (real redis-server)', () => {
+  let redis: RedisFixture;
+  let store: RedisPresenceStore;
+  before(async () => {
+    redis = await RedisFixture.start();
+    store = new RedisPresenceStore(connectRedis(redis.url), { prefix: 'test:', ttlMs: 60_000 });
+  });
+  after(async () => {
+    await store.close();
+    await redis.stop();
+  });
+
+  presenceContract(() => store);
+
+  it('claims expire without a heartbeat', async () => {
+    const short = new RedisPresenceStore(connectRedis(redis.url), { prefix: 'ttl:', ttlMs: 300 });
+    await short.claim(claimOf('00408c0000aa', 'edge-a'));
+    await short.announceEdge('edge-a', 'h:1');
+    assert.ok(await short.lookup('00408c0000aa'));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await short.lookup('00408c0000aa'), null);
+    assert.equal(await short.edgeAlive('edge-a'), false);
+    await short.close();
+  });
+
+  it('survives a Redis restart: refresh puts the claims back', async () => {
+    const { epoch } = await store.claim(claimOf('00408c0000bb', 'edge-a'));
+    await redis.stop();
+    await redis.restart();
+    const until = Date.now() + 5000;
+    let lost: string[] | undefined;
+    while (!lost && Date.now() < until) {
+      lost = await store.refresh([{ ...claimOf('00408c0000bb', 'edge-a'), epoch }]).catch(() => undefined);
+      if (!lost) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(lost, []);
+    assert.equal((await store.lookup('00408c0000bb'))?.epoch, epoch);
+  });
+});
