@@ -1,1 +1,3 @@
-export {};
+export { ControlModule } from './control.module';
+export type { ControlDeps } from './control.deps';
+export { AdminServer } from './admin/admin.server';

@@ -43,6 +43,10 @@ export const CONFIG_SCHEMA = {
   grpc_listen: listen('Edge: gRPC listener that gateways and control reach, address:port.'),
   grpc_advertise: str('Edge: host:port other pods use to reach grpc_listen (default: its address).'),
   cluster_token: str('Shared secret between gateways/control and edges.', '', { secret: true }),
+  admin_credentials: str('user:pass the administration interface requires (HTTP Basic).', '', {
+    secret: true,
+    live: true,
+  }),
   user_credentials: str('user:pass users must present to the proxy (Proxy-Authorization).', '', {
     secret: true,
     live: true,

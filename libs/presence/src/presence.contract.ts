@@ -60,7 +60,9 @@ export function presenceContract(store: () => PresenceStore): void {
     assert.equal(await store().edgeAlive(id), false);
     await store().announceEdge(id, 'h:1');
     assert.equal(await store().edgeAlive(id), true);
+    assert.ok((await store().listEdges()).some((e) => e.edgeId === id && e.address === 'h:1'));
     await store().withdrawEdge(id);
+    assert.ok(!(await store().listEdges()).some((e) => e.edgeId === id));
     assert.equal(await store().edgeAlive(id), false);
   });
 }

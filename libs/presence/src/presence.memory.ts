@@ -46,6 +46,10 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.edges.has(edgeId);
   }
 
+  async listEdges(): Promise<Array<{ edgeId: string; address: string }>> {
+    return [...this.edges].map(([edgeId, address]) => ({ edgeId, address }));
+  }
+
   async close(): Promise<void> {
     this.devices.clear();
   }

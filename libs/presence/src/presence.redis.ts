@@ -118,6 +118,23 @@ export class RedisPresenceStore implements PresenceStore {
     return (await this.redis.exists(this.edgeKey(edgeId))) === 1;
   }
 
+  /** SCAN, not KEYS: the edge keys are few, but the keyspace holds every device. */
+  async listEdges(): Promise<Array<{ edgeId: string; address: string }>> {
+    const prefix = `${this.opts.prefix}edge:`;
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    if (!keys.length) return [];
+    const addresses = await this.redis.mget(...keys);
+    return keys
+      .map((k, i) => ({ edgeId: k.slice(prefix.length), address: addresses[i] ?? '' }))
+      .filter((e) => e.address);
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

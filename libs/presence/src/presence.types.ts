@@ -36,6 +36,8 @@ export interface PresenceStore {
   announceEdge(edgeId: string, address: string): Promise<void>;
   withdrawEdge(edgeId: string): Promise<void>;
   edgeAlive(edgeId: string): Promise<boolean>;
+  /** Every live edge and its gRPC address. */
+  listEdges(): Promise<Array<{ edgeId: string; address: string }>>;
   close(): Promise<void>;
 }
 

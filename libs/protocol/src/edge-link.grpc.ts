@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Duplex, Readable } from 'node:stream';
 import { CLUSTER_TOKEN_METADATA, TUNNEL_CHANNEL_OPTIONS, tunnelClientConstructor } from './tunnel.grpc';
 import { TunnelError } from './tunnel.error';
-import { DeviceCommand, DeviceCommandReply, DeviceTunnel, EdgeLink, RequestHead } from './tunnel.types';
+import { DeviceCommand, DeviceCommandReply, DeviceStatus, DeviceTunnel, EdgeLink, RequestHead } from './tunnel.types';
 import { forwardOverStream } from './tunnel.wire';
 
 export interface GrpcEdgeLinkOptions {
@@ -19,7 +19,25 @@ type TunnelClient = grpc.Client & {
     opts: grpc.CallOptions,
     cb: (err: grpc.ServiceError | null, reply?: { ok?: boolean; detail?: string }) => void,
   ): grpc.ClientUnaryCall;
+  Status(
+    req: unknown,
+    md: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, reply?: { devices?: WireDeviceStatus[] }) => void,
+  ): grpc.ClientUnaryCall;
 };
+
+type WireDeviceStatus = Partial<{
+  connectionId: string;
+  mac: string;
+  count: number;
+  srcaddr: string;
+  accepted: boolean;
+  protocolVersion: number;
+  connectedAt: string;
+  rx: string;
+  tx: string;
+}>;
 
 export function tunnelErrorFromGrpc(err: Error): TunnelError {
   const code = (err as grpc.ServiceError).code;
@@ -82,6 +100,29 @@ export class GrpcEdgeLink implements EdgeLink {
         { deadline },
         (err, reply) => (err ? reject(tunnelErrorFromGrpc(err)) : resolve({ ok: !!reply?.ok, detail: reply?.detail ?? '' })),
       );
+    });
+  }
+
+  status(address: string): Promise<DeviceStatus[]> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + (this.opts.commandTimeoutMs ?? 10_000);
+      this.client(address).Status({}, this.metadata(), { deadline }, (err, reply) => {
+        if (err) return reject(tunnelErrorFromGrpc(err));
+        resolve(
+          (reply?.devices ?? []).map((d) => ({
+            // proto3 leaves out fields at their default (0, false, ""), hence the fallbacks.
+            connectionId: d.connectionId ?? '',
+            mac: d.mac ?? '',
+            count: d.count ?? 0,
+            srcaddr: d.srcaddr ?? '',
+            accepted: !!d.accepted,
+            protocolVersion: d.protocolVersion ?? 0,
+            connectedAt: Number(d.connectedAt ?? 0),
+            rx: Number(d.rx ?? 0),
+            tx: Number(d.tx ?? 0),
+          })),
+        );
+      });
     });
   }
 

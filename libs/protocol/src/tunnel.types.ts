@@ -48,9 +48,23 @@ export interface DeviceCommandReply {
   detail: string;
 }
 
+/** One device connection as status.cgi shows it. */
+export interface DeviceStatus {
+  connectionId: string;
+  mac: string;
+  count: number;
+  srcaddr: string;
+  accepted: boolean;
+  protocolVersion: number;
+  connectedAt: number;
+  rx: number;
+  tx: number;
+}
+
 /** How the gateway (or control) reaches the edge that holds a device. */
 export interface EdgeLink {
   tunnel(edgeAddress: string): DeviceTunnel;
   command(edgeAddress: string, cmd: DeviceCommand): Promise<DeviceCommandReply>;
+  status(edgeAddress: string): Promise<DeviceStatus[]>;
   close(): Promise<void>;
 }

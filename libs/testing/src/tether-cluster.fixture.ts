@@ -25,6 +25,7 @@ export interface ClusterOptions {
 export class TetherCluster {
   readonly edges: EdgeNode[] = [];
   gateway!: TetherProcess;
+  control?: TetherProcess;
   userPort = 0;
   private readonly agents: TetherProcess[] = [];
 
@@ -96,6 +97,21 @@ export class TetherCluster {
     await this.gateway.waitForOutput(/listen_user on/);
   }
 
+  /** Starts `tether control` (the admin interface) against the cluster's Redis; returns its admin port. */
+  async startControl(extra: Record<string, string | number> = {}): Promise<number> {
+    const port = await freePort();
+    const config = writeConfig(this.dir, 'control.conf', {
+      stserverid: 'control-0',
+      listen_admin: `127.0.0.1:${port}`,
+      redis_url: this.redis.url,
+      loglevel: 4,
+      ...extra,
+    });
+    this.control = new TetherProcess(['control', '--config', config]);
+    await this.control.waitForOutput(/listen_admin on/);
+    return port;
+  }
+
   /** `host:port` of the proxy, for `curl -x`. */
   get proxy(): string {
     return `127.0.0.1:${this.userPort}`;
@@ -123,7 +139,7 @@ export class TetherCluster {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.agents.map((a) => a.stop()));
-    await Promise.allSettled([this.gateway?.stop(), ...this.edges.map((e) => e.proc?.stop())]);
+    await Promise.allSettled([this.gateway?.stop(), this.control?.stop(), ...this.edges.map((e) => e.proc?.stop())]);
     await this.redis.stop();
     this.pki.remove();
     rmSync(this.dir, { recursive: true, force: true });

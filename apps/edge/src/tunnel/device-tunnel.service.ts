@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   DeviceCommand,
   DeviceCommandReply,
+  DeviceStatus,
   DeviceTunnel,
   RequestHead,
   TunnelError,
@@ -29,6 +30,21 @@ export class DeviceTunnelService implements DeviceTunnel {
       requestTimeoutMs: c.request_timeout * 1000,
       queueLimit: c.client_dictates_max_conn ? 0 : c.request_queue_limit,
     });
+  }
+
+  /** The accepted devices of this edge, as status.cgi lists them. */
+  status(): DeviceStatus[] {
+    return this.registry.all().map((s) => ({
+      connectionId: s.connectionId,
+      mac: s.mac,
+      count: Number(s.connectionId.split('.')[0]),
+      srcaddr: s.srcaddr,
+      accepted: true,
+      protocolVersion: s.protocolVersion,
+      connectedAt: s.connectedAt,
+      rx: s.rx,
+      tx: s.tx,
+    }));
   }
 
   async command(cmd: DeviceCommand): Promise<DeviceCommandReply> {

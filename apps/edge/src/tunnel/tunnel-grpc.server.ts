@@ -72,6 +72,11 @@ export class TunnelGrpcServer implements OnApplicationBootstrap, OnApplicationSh
           .command({ mac: r.mac, epoch: r.epoch, command: r.command as DeviceCommandName, server: r.server, servers: r.servers })
           .then((reply) => cb(null, reply), (err: Error) => cb({ code: grpc.status.INTERNAL, details: err.message }));
       },
+      Status: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        if (!this.authorized(call.metadata))
+          return cb({ code: grpc.status.UNAUTHENTICATED, details: 'cluster token mismatch' });
+        cb(null, { edgeId: this.deps.config.stserverid, devices: this.tunnel.status() });
+      },
     });
     this.port = await new Promise<number>((resolve, reject) =>
       this.server!.bindAsync(formatListen(listen), grpc.ServerCredentials.createInsecure(), (err, port) =>

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
+import { ControlModule } from '@tether/app-control';
 import { GatewayModule } from '@tether/app-gateway';
 import { TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
@@ -10,6 +11,7 @@ import { makeEdgeLink, makeLogger, makePresence, systemClock } from '../runtime/
 import { startApps, untilSignal } from '../runtime/app-runner';
 import { configFromFlags } from '../runtime/load-config';
 import { LocalEdgeLink } from '../runtime/local-edge-link';
+import { TETHER_VERSION } from '../runtime/version';
 import { CONFIG_FLAG } from './edge.command';
 
 const DEMO_MAC = '00408c000001';
@@ -21,6 +23,7 @@ function defaultConfigText(dir: string): string {
     'stserverid = tether',
     'listen_client = 127.0.0.1:8443',
     'listen_user = 127.0.0.1:3128',
+    'listen_admin = 127.0.0.1:8080',
     `cert_file = ${join(dir, 'pki', 'server.pem')}`,
     `ca_cert_file = ${join(dir, 'pki', 'dispatcher', 'dispatcher_ca.crt')}`,
     `provider_ca = ${join(dir, 'pki', 'provider', 'stserver_ca.crt')}`,
@@ -58,6 +61,8 @@ function printHowTo(config: TetherConfig, dir: string): void {
     `      --ca ${config.provider_ca} --simulate`,
     'then reach its web server through the proxy:',
     `  curl -x ${user} -u root:pass "http://${DEMO_MAC}/axis-cgi/param.cgi?action=list&group=root.RemoteService"`,
+    'and list the connected devices:',
+    `  curl "http://${formatListen(config.listen_admin)}/admin/status.cgi"`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -65,7 +70,7 @@ function printHowTo(config: TetherConfig, dir: string): void {
 
 export const serverCommand: CommandSpec = {
   name: 'server',
-  summary: 'Run edge + gateway in one process with in-memory state (the embedded default without --config).',
+  summary: 'Run edge + gateway + control in one process with in-memory state (the embedded default without --config).',
   flags: [
     CONFIG_FLAG,
     { name: 'dir', value: 'DIR', help: 'Where the embedded default keeps its development PKI.', default: 'var' },
@@ -84,7 +89,10 @@ export const serverCommand: CommandSpec = {
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
     const deps = { config, presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
-    const app = await startApps([EdgeModule.register(deps), GatewayModule.register(deps)], logger);
+    const app = await startApps(
+      [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION })],
+      logger,
+    );
     local.bind(app.get(DeviceTunnelService), app.get(DeviceRegistry).address);
     if (embedded) printHowTo(config, dir);
     return untilSignal();

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type {
   DeviceCommand,
   DeviceCommandReply,
+  DeviceStatus,
   DeviceTunnel,
   EdgeLink,
   RequestHead,
@@ -10,6 +11,7 @@ import type {
 
 interface LocalEdge extends DeviceTunnel {
   command(cmd: DeviceCommand): Promise<DeviceCommandReply>;
+  status(): DeviceStatus[];
 }
 
 /**
@@ -41,6 +43,11 @@ export class LocalEdgeLink implements EdgeLink {
   command(address: string, cmd: DeviceCommand): Promise<DeviceCommandReply> {
     if (address !== this.localAddress || !this.edge) return this.remote.command(address, cmd);
     return this.edge.command(cmd);
+  }
+
+  async status(address: string): Promise<DeviceStatus[]> {
+    if (address !== this.localAddress || !this.edge) return this.remote.status(address);
+    return this.edge.status();
   }
 
   close(): Promise<void> {
