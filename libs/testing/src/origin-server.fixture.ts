@@ -24,6 +24,7 @@ export function sha256(buf: Buffer): string {
  * - POST|PUT /sha256      `<bytes> <sha256>` of the body
  * - GET /hang             never answers
  * - GET /drop             headers and 64 KiB of a longer body, then the connection is cut
+ * - GET /stream/N         N pattern bytes written only as fast as the reader takes them (`streamed` counts them)
  * - GET /headers          the request head as JSON
  * - anything else         200 `<METHOD> <path>`
  */
@@ -31,6 +32,8 @@ export class OriginServer {
   readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   requests = 0;
+  /** Bytes of /stream/N the network has accepted so far (the back-pressure probe). */
+  streamed = 0;
 
   constructor() {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -65,6 +68,8 @@ export class OriginServer {
       if (req.method === 'HEAD') return void res.end();
       return void res.end(body);
     }
+    const stream = /^\/stream\/(\d+)$/.exec(url.pathname);
+    if (stream) return this.stream(res, Number(stream[1]));
     switch (url.pathname) {
       case '/echo':
         res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' });
@@ -93,6 +98,22 @@ export class OriginServer {
         req.resume();
         res.end(`${req.method} ${req.url}`);
     }
+  }
+
+  private stream(res: http.ServerResponse, total: number): void {
+    res.writeHead(200, { 'Content-Length': total, 'Content-Type': 'application/octet-stream' });
+    let sent = 0;
+    const pump = () => {
+      while (sent < total) {
+        const n = Math.min(BLOCK.length, total - sent);
+        sent += n;
+        this.streamed += n;
+        if (!res.write(BLOCK.subarray(0, n))) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    res.on('close', () => (sent = total));
+    pump();
   }
 
   async close(): Promise<void> {
