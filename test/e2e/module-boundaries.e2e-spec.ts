@@ -14,7 +14,8 @@ describe('Nx module boundaries are enforced as errors', () => {
   before(() => {
     // The rule reads the cached Nx project graph; `nx show projects` writes it (as `npm run lint` does).
     execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'nx'), ['show', 'projects'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    // eslint is an ES module package; load it the way Node resolves it from the repository.
+    // Resolved from the repository, as the lint script resolves it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ESLint } = require(join(REPO_ROOT, 'node_modules', 'eslint')) as { ESLint: new (o: object) => Linter };
     eslint = new ESLint({ cwd: REPO_ROOT });
   });
