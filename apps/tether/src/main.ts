@@ -53,12 +53,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exit explicitly: a refused start may leave handles open (a Redis client retrying) that would keep the process alive.
 main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== -1) process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: Error) => {
     process.stderr.write(`tether: ${err.stack ?? err.message}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -9,7 +9,8 @@ import { HostModule } from './host.module';
  */
 export async function startApps(modules: DynamicModule[], logger: Logger): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(HostModule.of(modules), { logger: false, abortOnError: false });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // useProcessExit: Nest otherwise re-sends the signal to itself, which the kernel ignores for PID 1 (containers).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   try {
     await app.init();
   } catch (err) {
