@@ -135,6 +135,11 @@ export class RedisPresenceStore implements PresenceStore {
       .filter((e) => e.address);
   }
 
+  /** ioredis emits 'ready' on the first connection and after every reconnection. */
+  onReconnect(fn: () => void): void {
+    this.redis.on('ready', fn);
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

@@ -38,6 +38,12 @@ export interface PresenceStore {
   edgeAlive(edgeId: string): Promise<boolean>;
   /** Every live edge and its gRPC address. */
   listEdges(): Promise<Array<{ edgeId: string; address: string }>>;
+  /**
+   * Calls `fn` each time the backend is (re)connected. A Redis that restarted empty has lost every
+   * claim: holders re-announce at once instead of at their next heartbeat (a third of presence_ttl,
+   * 30 s by default, during which every device would look offline). Absent for in-process stores.
+   */
+  onReconnect?(fn: () => void): void;
   close(): Promise<void>;
 }
 

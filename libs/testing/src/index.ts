@@ -6,3 +6,8 @@ export * from './origin-server.fixture';
 export * from './curl.client';
 export * from './proxy.client';
 export * from './tether-cluster.fixture';
+export * from './raw-http.client';
+export * from './output-watch';
+export * from './multipart';
+export * from './shell-words';
+export * from './digest-client';

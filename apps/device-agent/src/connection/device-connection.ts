@@ -145,6 +145,8 @@ export class DeviceConnection {
         this.ssh = undefined;
         this.socket = undefined;
         if (accepted) {
+          // The counterpart of "connected to": without it an operator cannot tell when a device dropped.
+          this.log.notice(`${this.mac}: disconnected from ${server}${err ? `: ${err.message}` : ''}`);
           this.connectedTo = undefined;
           this.o.onState?.('disconnected', server);
           this.count++;

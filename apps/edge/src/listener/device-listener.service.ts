@@ -60,7 +60,9 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
     this.server.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
       const reason = /certificate|CERT|alert/i.test(err.message) ? 'bad_certificate' : 'tls_error';
       this.deps.metrics.deviceHandshake(reason);
-      this.log.warn(`TLS handshake from ${socket.remoteAddress}:${socket.remotePort} failed: ${err.message}`);
+      // The socket may already be gone, and with it its address.
+      const from = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a client';
+      this.log.warn(`TLS handshake from ${from} failed: ${err.message}`);
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -74,6 +76,16 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
 
   private onSecure(socket: tls.TLSSocket): void {
     const srcaddr = `${socket.remoteAddress}:${socket.remotePort}`;
+    // First, always: the TLS options do not reject unverified client certificates themselves.
+    if (!socket.authorized) {
+      // Without a certificate node still reports an issuer error; say what really happened.
+      const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+      const why = presented ? String(socket.authorizationError ?? 'not trusted') : 'none presented';
+      this.deps.metrics.deviceHandshake('bad_certificate');
+      this.log.warn(`TLS handshake from ${srcaddr} failed: client certificate rejected (${why})`);
+      socket.destroy();
+      return;
+    }
     const cn = socket.getPeerCertificate()?.subject?.CN;
     const mac = normalizeMac(Array.isArray(cn) ? cn[0] : (cn ?? ''));
     if (!mac) {

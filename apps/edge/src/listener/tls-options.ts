@@ -9,7 +9,10 @@ const VERSIONS: Array<[SecureVersion, keyof TetherConfig]> = [
   ['TLSv1.3', 'client_disable_tls_1_3'],
 ];
 
-/** TLS for listen_client: our certificate, devices must present one signed by ca_cert_file. */
+/**
+ * TLS for listen_client: our certificate, devices must present one signed by ca_cert_file (enforced in
+ * DeviceListener.onSecure, see rejectUnauthorized).
+ */
 export function deviceTlsOptions(config: TetherConfig): TlsOptions {
   if (!config.cert_file) throw new Error('listen_client needs cert_file (server certificate and key)');
   if (!config.ca_cert_file) throw new Error('listen_client needs ca_cert_file (the CA that signs device certificates)');
@@ -22,7 +25,10 @@ export function deviceTlsOptions(config: TetherConfig): TlsOptions {
     key: pem,
     ca: readFileSync(config.ca_cert_file),
     requestCert: true,
-    rejectUnauthorized: true,
+    // Checked by DeviceListener on the finished handshake instead: node's own rejection destroys the
+    // socket before anyone can log who it was (remoteAddress undefined) or why ("socket hang up").
+    // The peer gets the same as before: the connection closes before any byte of SSH.
+    rejectUnauthorized: false,
     minVersion: enabled[0],
     maxVersion: enabled[enabled.length - 1],
     ...(ciphers ? { ciphers } : {}),

@@ -13,6 +13,7 @@ import { DeviceSession } from './device-session';
 export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, DeviceSession>();
   private heartbeat?: { unref?(): void };
+  private stopping = false;
   readonly edgeId: string;
   readonly address: string;
   private readonly log;
@@ -27,6 +28,8 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     const every = Math.max(1000, (this.deps.config.presence_ttl * 1000) / 3);
     this.heartbeat = this.deps.clock.setInterval(() => void this.beat(), every);
     this.heartbeat.unref?.();
+    // Redis back (possibly empty): re-announce now rather than at the next heartbeat.
+    this.deps.presence.onReconnect?.(() => void this.beat());
     await this.beat();
   }
 
@@ -96,6 +99,8 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
 
   /** Heartbeat: the edge key, then every claim (re-created if Redis lost it). */
   private async beat(): Promise<void> {
+    // A reconnect during shutdown must not re-announce an edge that has withdrawn.
+    if (this.stopping) return;
     try {
       await this.deps.presence.announceEdge(this.edgeId, this.address);
       const held = this.all().filter((s) => s.epoch);
@@ -120,6 +125,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     if (this.heartbeat) this.deps.clock.clearInterval(this.heartbeat);
     const all = this.all();
     for (const s of all) s.close('server shutting down');

@@ -154,10 +154,21 @@ export class DeviceSession {
         setHost: false,
       });
       let settled = false;
-      const timer = this.init.clock.setTimeout(() => {
-        fail(new TunnelError('timeout', `Device ${this.mac} did not answer within ${limits.requestTimeoutMs / 1000} s`));
-        req.destroy();
-      }, limits.requestTimeoutMs);
+      let timer: unknown;
+      // request_timeout counts from the last request byte passed on, not from the start: a device
+      // cannot answer before it has the body, and a long upload over a poor uplink is not a timeout.
+      // A device that stops reading stops the flow (backpressure), so it still times out.
+      const arm = () => {
+        this.init.clock.clearTimeout(timer);
+        timer = this.init.clock.setTimeout(() => {
+          fail(new TunnelError('timeout', `Device ${this.mac} did not answer within ${limits.requestTimeoutMs / 1000} s`));
+          req.destroy();
+        }, limits.requestTimeoutMs);
+      };
+      arm();
+      body.on('data', () => {
+        if (!settled) arm();
+      });
       const fail = (err: TunnelError) => {
         if (settled) return;
         settled = true;

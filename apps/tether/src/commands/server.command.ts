@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
 import { ControlModule } from '@tether/app-control';
@@ -20,6 +20,9 @@ const DEMO_MAC = '00408c000001';
 function defaultConfigText(dir: string): string {
   return [
     '# Tether embedded default: one process, in-memory state, loopback only.',
+    // The file is informational (rewritten at each start), so say how to really change a setting.
+    '# Rewritten at every start. To change settings, copy it and run `tether server --config <copy>`,',
+    '# or override single keys with TETHER_<KEY> environment variables (e.g. TETHER_LISTEN_USER).',
     'stserverid = tether',
     'listen_client = 127.0.0.1:8443',
     'listen_user = 127.0.0.1:3128',
@@ -51,14 +54,34 @@ async function ensureDevPki(dir: string, say: (line: string) => void): Promise<v
   await issueDeviceCert({ dir: dispatcher, mac: DEMO_MAC, out: join(pki, 'devices', `${DEMO_MAC}.pem`) });
 }
 
+/** A word as a POSIX shell reads it back: paths with spaces or quotes must survive copy and paste. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to run this very program from any directory. Not `npx tether`: "another terminal" may be
+ * elsewhere, and there npx would fetch the unrelated `tether` package from the npm registry.
+ */
+function selfCommand(): string {
+  let script = process.argv[1] ?? 'tether';
+  try {
+    script = realpathSync(script);
+  } catch {
+    // keep it as given
+  }
+  return `node ${shellQuote(script)}`;
+}
+
 function printHowTo(config: TetherConfig, dir: string): void {
   const client = formatListen(config.listen_client);
   const user = formatListen(config.listen_user);
+  const cert = shellQuote(join(dir, 'pki', 'devices', DEMO_MAC + '.pem'));
   const lines = [
     '',
     'Tether is running. Connect a simulated camera (in another terminal):',
-    `  npx tether agent --servers ${client} --cert ${join(dir, 'pki', 'devices', DEMO_MAC + '.pem')} \\`,
-    `      --ca ${config.provider_ca} --simulate`,
+    `  ${selfCommand()} agent --servers ${client} --cert ${cert} \\`,
+    `      --ca ${shellQuote(config.provider_ca)} --simulate`,
     'then reach its web server through the proxy:',
     `  curl -x ${user} -u root:pass "http://${DEMO_MAC}/axis-cgi/param.cgi?action=list&group=root.RemoteService"`,
     'and list the connected devices:',
