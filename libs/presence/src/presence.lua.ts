@@ -8,10 +8,15 @@ redis.call('HSET', KEYS[1], 'epoch', es, 'edge', ARGV[3], 'addr', ARGV[4], 'cid'
   'src', ARGV[6], 'at', ARGV[7], 'v', ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 
-/** ARGV: nowMs, ttlMs, edge, addr, cid, src, at, v -> {epoch, previous fields...} */
+/**
+ * ARGV: -, ttlMs, edge, addr, cid, src, at, v -> {epoch, previous fields...}
+ * The epoch floor is Redis's own clock (TIME, in microseconds), one clock for every edge, so skew
+ * between edges cannot make an older connection outrank a newer one.
+ */
 export const CLAIM_LUA = `
 local cur = redis.call('HMGET', KEYS[1], 'epoch', 'edge', 'addr', 'cid', 'src', 'at', 'v')
-local e = tonumber(ARGV[1]) * 1000
+local t = redis.call('TIME')
+local e = tonumber(t[1]) * 1000000 + tonumber(t[2])
 if cur[1] then
   local c = tonumber(cur[1]) + 1
   if c > e then e = c end

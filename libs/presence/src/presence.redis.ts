@@ -12,19 +12,16 @@ export interface RedisPresenceOptions {
   prefix: string;
   /** Lifetime of a claim and of an edge's heartbeat key without refresh. */
   ttlMs: number;
-  now?: () => number;
 }
 
 /** Presence in Redis: one hash per device, one key per live edge; everything expires unless refreshed. */
 export class RedisPresenceStore implements PresenceStore {
   private readonly redis: Scripted;
-  private readonly now: () => number;
 
   constructor(
     redis: Redis,
     private readonly opts: RedisPresenceOptions,
   ) {
-    this.now = opts.now ?? Date.now;
     redis.defineCommand('presenceClaim', { numberOfKeys: 1, lua: CLAIM_LUA });
     redis.defineCommand('presenceRefresh', { numberOfKeys: 1, lua: REFRESH_LUA });
     redis.defineCommand('presenceRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
@@ -46,7 +43,7 @@ export class RedisPresenceStore implements PresenceStore {
   async claim(claim: PresenceClaim): Promise<ClaimResult> {
     const [epoch, prevEpoch, edge, addr, cid, src, at, v] = await this.redis.presenceClaim(
       this.deviceKey(claim.mac),
-      String(this.now()),
+      '-', // unused: the script takes the time from Redis
       String(this.opts.ttlMs),
       ...this.argv(claim),
     );
