@@ -81,12 +81,13 @@ export class GrpcEdgeLink implements EdgeLink {
   tunnel(address: string): DeviceTunnel {
     return {
       forward: (head: RequestHead, body: Readable, signal: AbortSignal) => {
+        if (signal.aborted) return Promise.reject(new TunnelError('device-error', 'Request aborted by the user'));
         const call = this.client(address).Forward(this.metadata());
         const onAbort = () => call.cancel();
         signal.addEventListener('abort', onAbort, { once: true });
         call.on('close', () => signal.removeEventListener('abort', onAbort));
         call.on('error', () => undefined); // surfaced through forwardOverStream
-        return forwardOverStream(call as unknown as Duplex, head, body, tunnelErrorFromGrpc);
+        return forwardOverStream(call as unknown as Duplex, head, body, tunnelErrorFromGrpc, () => call.cancel());
       },
     };
   }

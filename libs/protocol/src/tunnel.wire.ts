@@ -125,6 +125,8 @@ export function forwardOverStream(
   head: RequestHead,
   reqBody: Readable,
   mapError: (err: Error) => TunnelError,
+  /** Ends the call for the far side too (destroying a gRPC client stream alone does not cancel it). */
+  cancel: () => void = () => call.destroy(),
 ): Promise<TunnelResponse> {
   return new Promise((resolve, reject) => {
     let responded = false;
@@ -163,7 +165,7 @@ export function forwardOverStream(
     call.write({ request: wire } satisfies Frame);
     writeBodyFrames(call, reqBody).then(
       () => call.end(),
-      () => call.destroy(),
+      () => cancel(), // the user went away mid-request: the edge must drop the device request too
     );
   });
 }

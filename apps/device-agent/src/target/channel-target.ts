@@ -20,6 +20,12 @@ export function tcpTarget(host: string, port: number): ChannelTarget {
       sock.on('error', stop);
       channel.on('error', stop);
       sock.on('close', () => channel.end());
+      // The web server closed its side: once what it sent has reached the edge, close the channel too,
+      // so the edge drops it from its keep-alive pool instead of sending the next request into it.
+      channel.on('finish', () => channel.destroy());
+      // A channel the edge closed (an aborted request) must take its origin socket with it: that
+      // socket may be paused by back-pressure and would never notice its own end.
+      channel.on('close', () => sock.destroy());
       channel.pipe(sock);
       sock.pipe(channel);
     },

@@ -122,6 +122,9 @@ export class DeviceSession {
       this.init.ssh.forwardOut(FORWARD_BIND_ADDR, FORWARD_BIND_PORT, '127.0.0.1', 0, (err, channel) => {
         if (err) return reject(new TunnelError('device-error', `Device refused a channel: ${err.message}`));
         channel.on('data', (c: Buffer) => (this.rx += c.length));
+        // The device's web server closed this connection: it cannot carry another request, so it must
+        // leave the keep-alive pool now (a half-closed channel would swallow the next request).
+        channel.on('end', () => process.nextTick(() => channel.destroy()));
         const write = channel.write.bind(channel) as (...a: unknown[]) => boolean;
         (channel as unknown as { write: (...a: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
           this.tx += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Buffer).length;
@@ -135,17 +138,28 @@ export class DeviceSession {
   /** Forwards one HTTP request to the device's web server over a (reused) channel. */
   request(head: RequestHead, body: Readable, signal: AbortSignal, limits: SessionLimits): Promise<TunnelResponse> {
     if (this.closed) return Promise.reject(new TunnelError('not-connected', `Device ${this.mac} is not connected`));
+    if (signal.aborted) return Promise.reject(new TunnelError('device-error', 'Request aborted by the user'));
     if (this.agent.active() >= this.maxConn && this.agent.queued() >= limits.queueLimit)
       return Promise.reject(new TunnelError('busy', `Device ${this.mac} is busy`));
+    const headers: string[] = [];
+    let hasHost = false;
+    for (const [k, v] of head.headers) {
+      if (k.toLowerCase() === 'host') hasHost = true;
+      headers.push(k, v);
+    }
+    if (!hasHost) headers.push('Host', this.mac);
+    return this.attempt(head, headers, body, signal, limits, true);
+  }
 
+  private attempt(
+    head: RequestHead,
+    headers: string[],
+    body: Readable,
+    signal: AbortSignal,
+    limits: SessionLimits,
+    mayRetry: boolean,
+  ): Promise<TunnelResponse> {
     return new Promise((resolve, reject) => {
-      const headers: string[] = [];
-      let hasHost = false;
-      for (const [k, v] of head.headers) {
-        if (k.toLowerCase() === 'host') hasHost = true;
-        headers.push(k, v);
-      }
-      if (!hasHost) headers.push('Host', this.mac);
       const req = http.request({
         agent: this.agent,
         method: head.method,
@@ -154,6 +168,7 @@ export class DeviceSession {
         setHost: false,
       });
       let settled = false;
+      let sent = 0;
       let timer: unknown;
       // request_timeout counts from the last request byte passed on, not from the start: a device
       // cannot answer before it has the body, and a long upload over a poor uplink is not a timeout.
@@ -166,13 +181,20 @@ export class DeviceSession {
         }, limits.requestTimeoutMs);
       };
       arm();
-      body.on('data', () => {
+      const onData = (c: Buffer) => {
+        sent += c.length;
         if (!settled) arm();
-      });
-      const fail = (err: TunnelError) => {
-        if (settled) return;
+      };
+      body.on('data', onData);
+      const done = () => {
         settled = true;
         this.init.clock.clearTimeout(timer);
+        body.off('data', onData);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const fail = (err: TunnelError) => {
+        if (settled) return;
+        done();
         body.resume();
         reject(err);
       };
@@ -183,13 +205,14 @@ export class DeviceSession {
       signal.addEventListener('abort', onAbort, { once: true });
 
       req.on('response', (res) => {
-        settled = true;
-        this.init.clock.clearTimeout(timer);
+        if (settled) return void res.destroy();
+        done();
         res.on('close', () => {
-          signal.removeEventListener('abort', onAbort);
           if (!res.complete) res.destroy(new TunnelError('device-error', 'Device closed the connection mid-response'));
         });
-        signal.addEventListener('abort', () => res.destroy(), { once: true });
+        const onAbortBody = () => res.destroy();
+        signal.addEventListener('abort', onAbortBody, { once: true });
+        res.once('close', () => signal.removeEventListener('abort', onAbortBody));
         resolve({
           head: {
             status: res.statusCode ?? 502,
@@ -200,6 +223,14 @@ export class DeviceSession {
         });
       });
       req.on('error', (err) => {
+        if (settled) return;
+        // A kept-alive connection the web server closed just as we reused it: the request never
+        // reached it, so a request without a body is sent once more on a fresh connection.
+        if (mayRetry && req.reusedSocket && sent === 0 && body.readableEnded && !this.closed && !signal.aborted) {
+          done();
+          resolve(this.attempt(head, headers, body, signal, limits, false));
+          return;
+        }
         fail(
           err instanceof TunnelError
             ? err
@@ -209,7 +240,8 @@ export class DeviceSession {
         );
       });
       body.on('error', () => req.destroy());
-      body.pipe(req);
+      if (body.readableEnded) req.end();
+      else body.pipe(req);
     });
   }
 
