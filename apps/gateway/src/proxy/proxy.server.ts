@@ -10,6 +10,16 @@ import { DeviceRouter } from '../routing/device-router.service';
 import { ProxyTargetError, parseProxyTarget } from './proxy-target.parser';
 import { replyFailure, socketFailure } from './proxy-reply';
 
+/** Seconds beyond request_timeout the gateway waits for an edge's answer (the edge's own 504 comes first). */
+const EDGE_GRACE_S = 3;
+
+/** The edge holding the device stayed silent past the head deadline (frozen, partitioned). */
+class EdgeSilentError extends TunnelError {
+  constructor(edgeId: string, seconds: number) {
+    super('timeout', `Edge ${edgeId} did not answer within ${seconds} s`);
+  }
+}
+
 /** Headers the proxy consumes itself and never passes to the device. */
 const CONSUMED = new Set(['expect']);
 
@@ -104,11 +114,17 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
 
     try {
       const route = await this.router.route(target.mac);
+      if (abort.signal.aborted) return; // the user left during the lookup: nothing to forward
       if (!route) {
         req.resume();
         return replyFailure(res, 404, `Device ${target.mac} is not connected`);
       }
-      const response = await this.deps.edgeLink.tunnel(route.edgeAddress).forward(head, req, abort.signal);
+      const response = await this.headDeadline(
+        req,
+        abort,
+        route.edgeId,
+        this.deps.edgeLink.tunnel(route.edgeAddress).forward(head, req, abort.signal),
+      );
       const flat: string[] = [];
       for (const [k, v] of response.head.headers) flat.push(k, v);
       res.writeHead(response.head.status, response.head.statusMessage || undefined, flat);
@@ -118,11 +134,41 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
       });
     } catch (err) {
       req.resume();
-      if (abort.signal.aborted) return;
       const e = err instanceof TunnelError ? err : TunnelError.from(err);
+      // The head deadline aborts the call too, but it still owes the user its 504.
+      if (err instanceof EdgeSilentError) this.log.warn(err.reason, { user: `${head.id}@${srcaddr}` });
+      else if (abort.signal.aborted) return;
       if (e.code === 'internal') this.log.error(`request failed: ${(err as Error).message}`, { user: `${head.id}@${srcaddr}` });
       replyFailure(res, e.status, e.reason);
     }
+  }
+
+  /**
+   * Bounds the wait for the response head. The edge answers 504 itself when the device is slow
+   * (request_timeout), but a frozen or partitioned edge keeps its gRPC connection open and would hold
+   * the user until gRPC keepalive notices, or for ever on a fresh connection. So the gateway gives the
+   * edge request_timeout + EDGE_GRACE_S of silence; the window slides while the user's upload still
+   * moves (a stalled upload means the edge stopped reading too).
+   */
+  private headDeadline<T>(req: http.IncomingMessage, abort: AbortController, edgeId: string, pending: Promise<T>): Promise<T> {
+    const clock = this.deps.clock;
+    const seconds = this.deps.config.request_timeout + EDGE_GRACE_S;
+    let timer: unknown;
+    const expired = new Promise<never>((_, reject) => {
+      let seen = req.socket.bytesRead;
+      const arm = () => {
+        timer = clock.setTimeout(() => {
+          if (req.socket.bytesRead !== seen) {
+            seen = req.socket.bytesRead;
+            return arm();
+          }
+          reject(new EdgeSilentError(edgeId, seconds));
+          abort.abort(); // cancels the gRPC call
+        }, seconds * 1000);
+      };
+      arm();
+    });
+    return Promise.race([pending, expired]).finally(() => clock.clearTimeout(timer));
   }
 
   async onApplicationShutdown(): Promise<void> {
