@@ -56,6 +56,15 @@ describe('requests the user abandons, and connections the device web server clos
     assert.deepEqual(parallel.map((p) => p.status), Array(8).fill(200));
   });
 
+  it('a stream the user abandons mid-body frees its slot although unread data sits in the tunnel', async () => {
+    for (let round = 0; round < 12; round++) {
+      // More streams than slots, each cut off while the device is still sending.
+      await Promise.all(Array.from({ length: 6 }, () => abandon(cluster.userPort, `http://${MAC}/stream/${1 << 30}`, 150)));
+      const r = await viaProxy(cluster.userPort, `http://${MAC}/bytes/100`, { timeoutMs: 8000 });
+      assert.equal(r.status, 200, `round ${round}`);
+    }
+  });
+
   it('a kept-alive connection the web server closed is not reused for the next request', async () => {
     for (let i = 0; i < 10; i++) {
       const r = await viaProxy(cluster.userPort, `http://${MAC}/n/${i}`, { timeoutMs: 10_000 });

@@ -11,7 +11,8 @@ export interface ChannelTarget {
 /** A real web server on the device's LAN (`--target http://host:port`): bytes are piped both ways. */
 export function tcpTarget(host: string, port: number): ChannelTarget {
   return {
-    serve(channel) {
+    serve(ch) {
+      const channel = channelAsSocket(ch);
       const sock = net.connect({ host, port, noDelay: true });
       const stop = () => {
         sock.destroy();
