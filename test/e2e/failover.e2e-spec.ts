@@ -39,6 +39,16 @@ describe('failover: takeover, dead edge, Redis restart, graceful edge stop', () 
   });
 
   const edgePort = (i: number) => cluster.edges[i].clientPort;
+  /** Waits until requests for `mac` reach `served` (takeovers may still be settling). */
+  const untilServedBy = (served: OriginServer, mac: string) =>
+    waitFor(
+      async () => {
+        const before = served.requests;
+        return (await reachable(cluster.userPort, mac)) && served.requests === before + 1;
+      },
+      10_000,
+      'requests to reach the newest connection',
+    );
   /** The agent's "connected to <edge i>" line (the trailing space keeps port 1234 from matching 12345). */
   const connectedTo = (i: number) => literal(`connected to 127.0.0.1:${edgePort(i)} `);
 
@@ -63,14 +73,7 @@ describe('failover: takeover, dead edge, Redis restart, graceful edge stop', () 
     await a.stop('SIGKILL');
 
     // If A got back in before it died, B is displaced once more and reconnects: allow that to settle.
-    await waitFor(
-      async () => {
-        const before = originB.requests;
-        return (await reachable(cluster.userPort, mac)) && originB.requests === before + 1;
-      },
-      10_000,
-      'requests to reach device B',
-    );
+    await untilServedBy(originB, mac);
     const [aBefore, bBefore] = [origin.requests, originB.requests];
     for (let i = 0; i < 5; i++) assert.ok(await reachable(cluster.userPort, mac, `/after/${i}`), `request ${i}`);
     assert.equal(originB.requests, bBefore + 5, 'every request reached the newest connection (B)');
@@ -182,14 +185,7 @@ describe('failover: takeover, dead edge, Redis restart, graceful edge stop', () 
     await waitForOutputSince(edge0, edge0Mark, /disconnected: replaced by a newer connection of the same device/, 5000);
     await waitForOutputSince(a, aMark, literal(`${mac}: disconnected from 127.0.0.1:${edgePort(0)}`), 5000);
     await a.stop('SIGKILL');
-    await waitFor(
-      async () => {
-        const before = originB.requests;
-        return (await reachable(cluster.userPort, mac)) && originB.requests === before + 1;
-      },
-      10_000,
-      'requests to reach device B',
-    );
+    await untilServedBy(originB, mac);
     const aBefore = origin.requests;
     for (let i = 0; i < 3; i++) assert.ok(await reachable(cluster.userPort, mac, `/same/${i}`));
     assert.equal(origin.requests, aBefore, 'none reached the replaced connection');

@@ -16,9 +16,22 @@ function topHelp(): string {
     'Tether: a horizontally scaled device cloud connection server (O3C Server 2.33 compatible).',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(24)}${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(26)}${c.summary}`),
     '',
     'Run `tether <command> --help` for the flags of a command.',
+    '',
+  ].join('\n');
+}
+
+function groupHelp(group: string): string {
+  const subs = COMMANDS.filter((c) => c.name.startsWith(group + ' '));
+  return [
+    `Usage: tether ${group} <command> [flags]`,
+    '',
+    'Commands:',
+    ...subs.map((c) => `  ${c.name.padEnd(26)}${c.summary}`),
+    '',
+    `Run \`tether ${group} <command> --help\` for the flags of a command.`,
     '',
   ].join('\n');
 }
@@ -31,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(topHelp());
     return name ? 0 : 2;
+  }
+  if (name === 'pki') {
+    // `tether pki` alone or with --help: the pki subcommands.
+    process.stdout.write(groupHelp('pki'));
+    return rest.length ? 0 : 2;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {

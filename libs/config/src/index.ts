@@ -2,3 +2,4 @@ export * from './schema.types';
 export { parseListen, formatListen, isLoopback } from './key-kinds';
 export * from './config.schema';
 export * from './config.loader';
+export * from './listener';

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { HeaderPairs } from './tunnel.types';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) plus the proxy's own; never forwarded. */
@@ -36,4 +37,17 @@ export function headerValue(pairs: HeaderPairs, name: string): string | undefine
   const l = name.toLowerCase();
   for (const [k, v] of pairs) if (k.toLowerCase() === l) return v;
   return undefined;
+}
+
+/** Constant-time comparison of a presented secret with the configured one. */
+export function secretMatches(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether an `Authorization`/`Proxy-Authorization` value carries Basic `user:pass` equal to `expected`. */
+export function basicAuthMatches(header: string | undefined, expected: string): boolean {
+  const m = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  return !!m && secretMatches(Buffer.from(m[1], 'base64').toString(), expected);
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
-import { formatListen, isLoopback } from '@tether/config';
-import { failureBody } from '@tether/protocol';
+import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
+import { basicAuthMatches, failureBody } from '@tether/protocol';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
 import { ClusterStatus } from '../status/cluster-status.service';
 import { statusJson, statusText } from '../status/status.format';
@@ -22,37 +21,27 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
     this.log = deps.logger.child('admin');
   }
 
-  address(): { host: string; port: number } | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  address(): ListenAddress | null {
+    return boundAddress(this.server);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const listen = this.deps.config.listen_admin;
     if (!listen) return;
-    const c = this.deps.config;
-    if (!isLoopback(listen.host) && !c.admin_credentials && !c.allow_open_listeners)
-      throw new Error(`listen_admin ${formatListen(listen)} is not loopback: set admin_credentials (or allow_open_listeners = 1)`);
+    guardListener('listen_admin', listen, 'admin_credentials', this.deps.config);
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
         this.log.error(`${req.url}: ${err.message}`);
         this.reply(res, 500, 'text/plain', failureBody('Internal Server Error'));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(listen.port, listen.host, () => resolve());
-    });
+    await listenOn(this.server, listen);
     this.log.notice(`listen_admin on ${formatListen(this.address())}`);
   }
 
   private authorized(req: http.IncomingMessage): boolean {
     const want = this.deps.config.admin_credentials;
-    if (!want) return true;
-    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const got = Buffer.from(m ? Buffer.from(m[1], 'base64').toString() : '');
-    const exp = Buffer.from(want);
-    return got.length === exp.length && timingSafeEqual(got, exp);
+    return !want || basicAuthMatches(req.headers.authorization, want);
   }
 
   private reply(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer, utils as sshUtils } from 'ssh2';
-import { formatListen } from '@tether/config';
+import { ListenAddress, boundAddress, formatListen, listenOn } from '@tether/config';
 import { normalizeMac } from '@tether/protocol';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { DeviceRegistry } from '../sessions/device-registry.service';
@@ -47,9 +47,8 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** The bound address (port 0 in tests picks a free one). */
-  address(): { host: string; port: number } | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  address(): ListenAddress | null {
+    return boundAddress(this.server);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,13 +72,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       const from = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a client';
       this.log.warn(`TLS handshake from ${from} failed: ${err.message}`);
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(listen.port, listen.host, () => {
-        this.server!.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(this.server, listen);
     this.log.notice(`listen_client on ${formatListen(this.address())}`);
   }
 

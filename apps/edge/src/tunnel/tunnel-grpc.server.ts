@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
-import { timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { formatListen, isLoopback } from '@tether/config';
+import { formatListen, guardListener } from '@tether/config';
 import {
   CLUSTER_TOKEN_METADATA,
   DeviceCommandName,
   TUNNEL_CHANNEL_OPTIONS,
+  secretMatches,
   serveStream,
   tunnelService,
 } from '@tether/protocol';
@@ -35,21 +35,13 @@ export class TunnelGrpcServer implements OnApplicationBootstrap, OnApplicationSh
 
   private authorized(md: grpc.Metadata): boolean {
     const want = this.deps.config.cluster_token;
-    if (!want) return true;
-    const got = String(md.get(CLUSTER_TOKEN_METADATA)[0] ?? '');
-    const a = Buffer.from(got);
-    const b = Buffer.from(want);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return !want || secretMatches(String(md.get(CLUSTER_TOKEN_METADATA)[0] ?? ''), want);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const listen = this.deps.config.grpc_listen;
     if (!listen) return;
-    const c = this.deps.config;
-    if (!isLoopback(listen.host) && !c.cluster_token && !c.allow_open_listeners)
-      throw new Error(
-        `grpc_listen ${formatListen(listen)} is not loopback: set cluster_token (or allow_open_listeners = 1)`,
-      );
+    guardListener('grpc_listen', listen, 'cluster_token', this.deps.config);
     this.server = new grpc.Server(TUNNEL_CHANNEL_OPTIONS);
     this.server.addService(tunnelService(), {
       Forward: (call: grpc.ServerDuplexStream<unknown, unknown>) => {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
-import { formatListen, isLoopback } from '@tether/config';
-import { RequestHead, TunnelError, endToEndHeaders } from '@tether/protocol';
+import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
+import { RequestHead, TunnelError, basicAuthMatches, endToEndHeaders } from '@tether/protocol';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { DeviceRouter } from '../routing/device-router.service';
 import { ProxyTargetError, parseProxyTarget } from './proxy-target.parser';
@@ -39,19 +39,15 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
     this.log = deps.logger.child('user');
   }
 
-  address(): { host: string; port: number } | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  address(): ListenAddress | null {
+    return boundAddress(this.server);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const listen = this.deps.config.listen_user;
     if (!listen) return;
     const c = this.deps.config;
-    if (!isLoopback(listen.host) && !c.user_credentials && !c.allow_open_listeners)
-      throw new Error(
-        `listen_user ${formatListen(listen)} is not loopback: set user_credentials (or allow_open_listeners = 1)`,
-      );
+    guardListener('listen_user', listen, 'user_credentials', c);
     this.server = http.createServer({ maxHeaderSize: c.max_header_size, keepAliveTimeout: 60_000 }, (req, res) =>
       void this.onRequest(req, res),
     );
@@ -63,21 +59,13 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
       else socketFailure(socket, 400, 'Malformed request');
     });
     this.server.on('connect', (_req, socket: Socket) => socketFailure(socket, 405, 'Method CONNECT is not supported'));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(listen.port, listen.host, () => resolve());
-    });
+    await listenOn(this.server, listen);
     this.log.notice(`listen_user on ${formatListen(this.address())}`);
   }
 
   private authorized(req: http.IncomingMessage): boolean {
     const want = this.deps.config.user_credentials;
-    if (!want) return true;
-    const m = /^Basic\s+(\S+)$/i.exec(req.headers['proxy-authorization'] ?? '');
-    if (!m) return false;
-    const got = Buffer.from(Buffer.from(m[1], 'base64').toString());
-    const exp = Buffer.from(want);
-    return got.length === exp.length && timingSafeEqual(got, exp);
+    return !want || basicAuthMatches(req.headers['proxy-authorization'], want);
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

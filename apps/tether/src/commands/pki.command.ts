@@ -26,16 +26,20 @@ const KEY_TYPE = { name: 'key-type', value: 'TYPE', help: `Key type: ${KEY_TYPES
 const FORCE = { name: 'force', help: 'Overwrite an existing CA.' };
 const NAME = { name: 'name', value: 'NAME', help: 'CA common name.' };
 
-export const pkiCommands: CommandSpec[] = [
-  {
-    name: 'pki setup-provider-ca',
-    summary: 'Create the provider CA: DIR/stserver_ca.crt and DIR/stserver_ca.key (RSA 4096 by default).',
+function setupCaCommand(name: string, summary: string, setup: typeof setupProviderCa): CommandSpec {
+  return {
+    name,
+    summary,
     flags: [DIR, NAME, PASSWORD, KEY_TYPE, FORCE],
     async run(f) {
-      const r = await setupProviderCa({ dir: need(f, 'dir'), name: str(f, 'name'), password: password(f), keyType: keyType(f), force: !!f.force, onProgress: say });
+      const r = await setup({ dir: need(f, 'dir'), name: str(f, 'name'), password: password(f), keyType: keyType(f), force: !!f.force, onProgress: say });
       say(`wrote ${r.certPath} and ${r.keyPath}`);
     },
-  },
+  };
+}
+
+export const pkiCommands: CommandSpec[] = [
+  setupCaCommand('pki setup-provider-ca', 'Create the provider CA: DIR/stserver_ca.crt and DIR/stserver_ca.key (RSA 4096 by default).', setupProviderCa),
   {
     name: 'pki issue-server-cert',
     summary: 'Issue a server certificate (OU=ST Server, SAN for every host) signed by the provider CA.',
@@ -46,15 +50,11 @@ export const pkiCommands: CommandSpec[] = [
       say(`wrote ${r.out}`);
     },
   },
-  {
-    name: 'pki setup-dispatcher-ca',
-    summary: 'Create a dispatcher client CA (signs device certificates): DIR/dispatcher_ca.crt and .key.',
-    flags: [DIR, NAME, PASSWORD, KEY_TYPE, FORCE],
-    async run(f) {
-      const r = await setupDispatcherCa({ dir: need(f, 'dir'), name: str(f, 'name'), password: password(f), keyType: keyType(f), force: !!f.force, onProgress: say });
-      say(`wrote ${r.certPath} and ${r.keyPath}`);
-    },
-  },
+  setupCaCommand(
+    'pki setup-dispatcher-ca',
+    'Create a dispatcher client CA (signs device certificates): DIR/dispatcher_ca.crt and .key.',
+    setupDispatcherCa,
+  ),
   {
     name: 'pki issue-device-cert',
     summary: 'Issue a device certificate (MAC in the subject CN) signed by the dispatcher CA.',

@@ -1,0 +1,47 @@
+import type { DynamicModule } from '@nestjs/common';
+import type { TetherConfig } from '@tether/config';
+import type { EdgeLink } from '@tether/protocol';
+import type { PresenceStore } from '@tether/presence';
+import { Clock, Logger, TetherMetrics, noopMetrics } from '@tether/telemetry';
+import { ParsedFlags } from '../cli/flags';
+import { makeEdgeLink, makeLogger, makePresence, systemClock } from './adapters';
+import { startApps, untilSignal } from './app-runner';
+import { configFromFlags } from './load-config';
+
+/** The adapters every app of a separate (clustered) process gets. */
+export interface ClusterDeps {
+  config: TetherConfig;
+  presence: PresenceStore;
+  edgeLink: EdgeLink;
+  logger: Logger;
+  metrics: TetherMetrics;
+  clock: Clock;
+}
+
+/** Validates the configuration, builds the cluster adapters, boots `modules` and lives until a signal. */
+export async function runClusterApps(
+  flags: ParsedFlags,
+  modules: (deps: ClusterDeps) => DynamicModule[],
+  check: (config: TetherConfig) => void = () => undefined,
+): Promise<number> {
+  const config = configFromFlags(flags);
+  check(config);
+  const logger = makeLogger(config);
+  const deps: ClusterDeps = {
+    config,
+    presence: makePresence(config, logger),
+    edgeLink: makeEdgeLink(config),
+    logger,
+    metrics: noopMetrics,
+    clock: systemClock,
+  };
+  await startApps(modules(deps), logger);
+  return untilSignal();
+}
+
+/** Gateways and control find devices through Redis; alone they would see nothing. */
+export function needsRedis(command: string): (config: TetherConfig) => void {
+  return (config) => {
+    if (!config.redis_url) throw new Error(`a separate ${command} needs redis_url (use \`tether server\` for one process)`);
+  };
+}
