@@ -1,22 +1,15 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { TetherConfig } from '@tether/config';
-import type { EdgeLink } from '@tether/protocol';
-import type { PresenceStore } from '@tether/presence';
-import { Clock, Logger, TetherMetrics, noopMetrics } from '@tether/telemetry';
+import type { EdgeDeps } from '@tether/app-edge';
+import type { GatewayDeps } from '@tether/app-gateway';
+import { noopMetrics } from '@tether/telemetry';
 import { ParsedFlags } from '../cli/flags';
 import { makeEdgeLink, makeLogger, makePresence, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
 import { configFromFlags } from './load-config';
 
-/** The adapters every app of a separate (clustered) process gets. */
-export interface ClusterDeps {
-  config: TetherConfig;
-  presence: PresenceStore;
-  edgeLink: EdgeLink;
-  logger: Logger;
-  metrics: TetherMetrics;
-  clock: Clock;
-}
+/** The adapters every app of a separate (clustered) process gets: each app declares the same set. */
+export type ClusterDeps = EdgeDeps & GatewayDeps;
 
 /** Validates the configuration, builds the cluster adapters, boots `modules` and lives until a signal. */
 export async function runClusterApps(
