@@ -50,6 +50,20 @@ describe('tunnel wire: one request over one stream', () => {
     });
   });
 
+  it('a request refused unread, then abandoned mid-upload, fails quietly (no unhandled error)', async () => {
+    const [client, server] = callPair();
+    serveStream(server, async () => {
+      throw new TunnelError('not-connected', 'Device 00408c123456 is not connected');
+    });
+    const upload = new PassThrough();
+    upload.write(Buffer.alloc(1000));
+    await assert.rejects(forwardOverStream(client, head, upload, mapError), (err: TunnelError) => err.code === 'not-connected');
+    // The user goes away mid-upload: the server side's unread body is failed.
+    server.destroy();
+    client.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+  });
+
   it('errors the body when the device fails after the head', async () => {
     const [client, server] = callPair();
     serveStream(server, async () => {

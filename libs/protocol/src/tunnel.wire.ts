@@ -87,6 +87,9 @@ function bodyFrom(source: Duplex): { body: PassThrough; onFrame(f: Frame): void;
   const body = new PassThrough();
   let finished = false;
   body.on('drain', () => source.resume());
+  // The consumer sees failures through its own listeners; a body nobody reads (a request refused
+  // before it was forwarded) must not crash the process with an unhandled 'error'.
+  body.on('error', () => undefined);
   return {
     body,
     onFrame(f) {
