@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { CLUSTER_TOKEN_METADATA, TUNNEL_CHANNEL_OPTIONS, tunnelClientConstructor } from './tunnel.grpc';
 import { TunnelError } from './tunnel.error';
-import { DeviceCommand, DeviceCommandReply, DeviceStatus, DeviceTunnel, EdgeLink, RequestHead } from './tunnel.types';
-import { forwardOverStream } from './tunnel.wire';
+import { DeviceCommand, DeviceCommandReply, DeviceStatus, DeviceTunnel, EdgeLink } from './tunnel.types';
+import { MuxClient } from './mux';
 
 export interface GrpcEdgeLinkOptions {
   /** Sent as metadata; edges with a cluster_token refuse calls without it. */
@@ -12,7 +12,7 @@ export interface GrpcEdgeLinkOptions {
 }
 
 type TunnelClient = grpc.Client & {
-  Forward(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
+  Link(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown>;
   Command(
     req: unknown,
     md: grpc.Metadata,
@@ -56,9 +56,13 @@ export function tunnelErrorFromGrpc(err: Error): TunnelError {
   }
 }
 
-/** gRPC client side of the gateway/control -> edge link: one HTTP/2 channel per edge address. */
+/**
+ * gRPC client side of the gateway/control -> edge link: one HTTP/2 channel per edge address, and on it
+ * one long-lived Link stream that carries every request (a new one is opened when it breaks).
+ */
 export class GrpcEdgeLink implements EdgeLink {
   private readonly clients = new Map<string, TunnelClient>();
+  private readonly links = new Map<string, MuxClient>();
 
   constructor(private readonly opts: GrpcEdgeLinkOptions = {}) {}
 
@@ -79,17 +83,13 @@ export class GrpcEdgeLink implements EdgeLink {
   }
 
   tunnel(address: string): DeviceTunnel {
-    return {
-      forward: (head: RequestHead, body: Readable, signal: AbortSignal) => {
-        if (signal.aborted) return Promise.reject(new TunnelError('device-error', 'Request aborted by the user'));
-        const call = this.client(address).Forward(this.metadata());
-        const onAbort = () => call.cancel();
-        signal.addEventListener('abort', onAbort, { once: true });
-        call.on('close', () => signal.removeEventListener('abort', onAbort));
-        call.on('error', () => undefined); // surfaced through forwardOverStream
-        return forwardOverStream(call as unknown as Duplex, head, body, tunnelErrorFromGrpc, () => call.cancel());
-      },
-    };
+    let link = this.links.get(address);
+    if (!link?.usable) {
+      const call = this.client(address).Link(this.metadata());
+      link = new MuxClient(call as unknown as Duplex, tunnelErrorFromGrpc);
+      this.links.set(address, link);
+    }
+    return link;
   }
 
   command(address: string, cmd: DeviceCommand): Promise<DeviceCommandReply> {
@@ -128,6 +128,8 @@ export class GrpcEdgeLink implements EdgeLink {
   }
 
   async close(): Promise<void> {
+    for (const l of this.links.values()) l.close();
+    this.links.clear();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }

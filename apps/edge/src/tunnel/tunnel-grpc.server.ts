@@ -7,7 +7,7 @@ import {
   DeviceCommandName,
   TUNNEL_CHANNEL_OPTIONS,
   secretMatches,
-  serveStream,
+  serveLink,
   tunnelService,
 } from '@tether/protocol';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
@@ -44,12 +44,12 @@ export class TunnelGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     guardListener('grpc_listen', listen, 'cluster_token', this.deps.config);
     this.server = new grpc.Server(TUNNEL_CHANNEL_OPTIONS);
     this.server.addService(tunnelService(), {
-      Forward: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      Link: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         if (!this.authorized(call.metadata)) {
           call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'cluster token mismatch' });
           return;
         }
-        serveStream(call as unknown as Duplex, (head, body, signal) => this.tunnel.forward(head, body, signal));
+        serveLink(call as unknown as Duplex, (head, body, signal) => this.tunnel.forward(head, body, signal));
       },
       Command: (
         call: grpc.ServerUnaryCall<{ mac: string; epoch: string; command: string; server: string; servers: string[] }, unknown>,
