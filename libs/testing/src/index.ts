@@ -11,3 +11,4 @@ export * from './output-watch';
 export * from './multipart';
 export * from './shell-words';
 export * from './digest-client';
+export * from './fd-limit.fixture';

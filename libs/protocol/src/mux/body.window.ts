@@ -82,7 +82,10 @@ export class OutboundBody {
     src.on('data', this.onData);
     src.on('end', () => this.finish());
     src.on('error', (err: Error) => this.finish(err));
-    src.on('close', () => this.finish(new TunnelError('device-error', 'Connection lost mid-body')));
+    // A close without end or error: the source broke off (the error is built only then: it is not cheap).
+    src.on('close', () => {
+      if (!this.finished) this.finish(new TunnelError('device-error', 'Connection lost mid-body'));
+    });
   }
 
   grant(bytes: number): void {
@@ -95,7 +98,7 @@ export class OutboundBody {
 
   /** The far side no longer wants the body. */
   cancel(): void {
-    if (this.finished) return;
+    if (this.finished) return; // the common case: the body was already sent whole
     this.finished = true;
     if (this.onCancel === 'destroy') this.src.destroy();
     else {
