@@ -2,6 +2,7 @@
 //   node dist/test/bench/origin-server.js
 // Listens on a free port of 127.0.0.1, prints `{"port":N}` on stdout, serves
 //   GET|HEAD /bytes/N   N bytes with Content-Length (large bodies streamed in 1 MiB writes with backpressure)
+//   PUT|POST /discard   reads the request body and throws it away; answers `{"bytes":N}` once it has ended
 //   anything else       200 `ok`
 // and exits when its parent goes away (stdin closes) or on SIGTERM.
 import * as http from 'node:http';
@@ -13,6 +14,12 @@ const MAX = 4 * 2 ** 30;
 
 const sockets = new Set<Socket>();
 const server = http.createServer((req, res) => {
+  if ((req.method === 'PUT' || req.method === 'POST') && req.url === '/discard') {
+    let bytes = 0;
+    req.on('data', (b: Buffer) => (bytes += b.length));
+    req.on('end', () => res.end(JSON.stringify({ bytes }) + '\n'));
+    return;
+  }
   const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
   if (!m || Number(m[1]) > MAX) {
     req.resume();

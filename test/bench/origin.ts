@@ -1,9 +1,9 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor, waitForPort } from '@tether/testing';
-import { childPids, children, sleep, which } from './proc';
+import { childPids, sleep, stopChild, track, which } from './proc';
 
 /** The origin HTTP server of the bench: `/bytes/N` with Content-Length, in a process of its own. */
 export interface BenchOrigin {
@@ -28,30 +28,17 @@ export async function startOrigin(sizes: number[], prefer: 'auto' | 'nginx' | 'n
   return startNodeOrigin();
 }
 
-function track(p: ChildProcess): Promise<void> {
-  children.add(p);
-  return new Promise((resolve) =>
-    p.once('exit', () => {
-      children.delete(p);
-      resolve();
-    }),
-  );
-}
-
-async function stopChild(p: ChildProcess, exited: Promise<void>, workers: number[] = []): Promise<void> {
-  if (p.exitCode === null && p.signalCode === null) {
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(t);
-  }
-  // Workers of a master that had to be killed would stay behind.
-  for (const w of workers) {
-    try {
-      process.kill(w, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
+/** Writes `n` real bytes (not a sparse file) to `path`: small ones of 'a', large ones a pattern in 4 MiB blocks. */
+export function writeBytesFile(path: string, n: number): void {
+  if (n <= 1 << 20) return writeFileSync(path, Buffer.alloc(n, 0x61));
+  const block = Buffer.alloc(4 << 20);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 31 + 7) & 0xff;
+  const fd = openSync(path, 'w');
+  try {
+    for (let off = 0; off < n; off += block.length) writeSync(fd, block, 0, Math.min(block.length, n - off));
+    ftruncateSync(fd, n);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -60,22 +47,7 @@ async function startNginx(bin: string, sizes: number[]): Promise<BenchOrigin> {
   chmodSync(dir, 0o755); // workers of a root master run as nobody and must read the files
   const root = join(dir, 'www');
   mkdirSync(join(root, 'bytes'), { recursive: true });
-  for (const n of sizes) {
-    const path = join(root, 'bytes', String(n));
-    if (n <= 1 << 20) writeFileSync(path, Buffer.alloc(n, 0x61));
-    else {
-      // Large bodies: real bytes (not a sparse file), written once in 4 MiB blocks.
-      const block = Buffer.alloc(4 << 20);
-      for (let i = 0; i < block.length; i++) block[i] = (i * 31 + 7) & 0xff;
-      const fd = openSync(path, 'w');
-      try {
-        for (let off = 0; off < n; off += block.length) writeSync(fd, block, 0, Math.min(block.length, n - off));
-        ftruncateSync(fd, n);
-      } finally {
-        closeSync(fd);
-      }
-    }
-  }
+  for (const n of sizes) writeBytesFile(join(root, 'bytes', String(n)), n);
   const port = await freePort();
   const tmp = (name: string) => join(dir, name);
   writeFileSync(
@@ -135,7 +107,8 @@ http {
   };
 }
 
-async function startNodeOrigin(): Promise<BenchOrigin> {
+/** The Node origin (`origin-server.ts`) in a process of its own; it also serves `PUT|POST /discard`. */
+export async function startNodeOrigin(): Promise<BenchOrigin> {
   const p = spawn(process.execPath, [join(__dirname, 'origin-server.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = track(p);
   let out = '';

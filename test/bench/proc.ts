@@ -34,10 +34,10 @@ export const children = new Set<ChildProcess>();
 export function run(
   cmd: string,
   args: string[],
-  opts: { timeoutMs: number; onSpawn?: (p: ChildProcess) => void },
+  opts: { timeoutMs: number; onSpawn?: (p: ChildProcess) => void; env?: NodeJS.ProcessEnv },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     children.add(p);
     let stdout = '';
     let stderr = '';
@@ -118,6 +118,24 @@ export function childPids(pid: number): number[] {
     }
   }
   return out;
+}
+
+/** `pid` and all its descendants (children, their children, ...), `pid` first. */
+export function descendants(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length && out.length < 1000; i++) out.push(...childPids(out[i]));
+  return out;
+}
+
+/** Sends `signal` to each pid; pids already gone are skipped. */
+export function signalPids(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 /** CPU time of the children this process has waited for (cutime + cstime of /proc/self/stat), in seconds. */
@@ -216,3 +234,134 @@ export function machineInfo(): MachineInfo {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Adds a child to `children` until it exits; resolves when it has exited. */
+export function track(p: ChildProcess): Promise<void> {
+  children.add(p);
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) {
+      children.delete(p);
+      return resolve();
+    }
+    p.once('exit', () => {
+      children.delete(p);
+      resolve();
+    });
+  });
+}
+
+/** SIGTERM, SIGKILL after 3 s; then SIGKILL to `leftovers` (workers or sessions of a master that had to be killed). */
+export async function stopChild(p: ChildProcess, exited: Promise<void>, leftovers: number[] = []): Promise<void> {
+  if (p.exitCode === null && p.signalCode === null) {
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(t);
+  }
+  signalPids(leftovers.filter((pid) => pid !== p.pid), 'SIGKILL');
+}
+
+/** A long-running child of the bench (a server), its output kept (the last 64 KiB) for error messages. */
+export class Daemon {
+  readonly proc: ChildProcess;
+  readonly exited: Promise<void>;
+  private out = '';
+
+  constructor(
+    readonly name: string,
+    bin: string,
+    args: string[],
+  ) {
+    this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.on('error', (err) => this.add(`spawn error: ${err.message}\n`));
+    this.exited = track(this.proc);
+    this.proc.stdout!.on('data', (b: Buffer) => this.add(b.toString()));
+    this.proc.stderr!.on('data', (b: Buffer) => this.add(b.toString()));
+  }
+
+  private add(s: string): void {
+    this.out += s;
+    if (this.out.length > 65536) this.out = this.out.slice(-65536);
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null && this.proc.pid !== undefined;
+  }
+
+  get output(): string {
+    return this.out;
+  }
+
+  /** Resolves when `ready()` holds; rejects when the daemon exits first or `timeoutMs` passes. */
+  async until(ready: () => Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ready(),
+        this.exited.then(() => {
+          throw new Error(`${this.name} exited (${this.proc.exitCode ?? this.proc.signalCode}) before ${what}: ${this.output.trim().slice(-2000)}`);
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${this.name}: no ${what} after ${timeoutMs} ms: ${this.output.trim().slice(-2000)}`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(leftovers: number[] = []): Promise<void> {
+    await stopChild(this.proc, this.exited, leftovers);
+  }
+}
+
+/** Pids of running processes whose command name (`/proc/<pid>/comm`) is one of `names`. */
+export function pidsNamed(names: string[]): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${name}/comm`, 'utf8').trim())) out.push(Number(name));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+let aptUpdated = false;
+
+/**
+ * `apt-get install -y` of Debian packages (root only), with one `apt-get update` and a retry when the first
+ * try fails (stale or missing package lists). A service that the packages' install scripts start (where no
+ * policy-rc.d prevents it) is stopped again by its pid: the bench leaves nothing running.
+ * Resolves to undefined when installed, else to why not.
+ */
+export async function aptInstall(packages: string[], daemons: string[] = []): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!which('apt-get')) return 'no apt-get';
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const before = new Set(pidsNamed(daemons));
+  const install = () =>
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { timeoutMs: 180_000, env }).catch(
+      (err: Error) => ({ code: -1, signal: null, stdout: '', stderr: err.message, timedOut: false }) as RunResult,
+    );
+  const why = (r: RunResult) => (r.timedOut ? 'timed out' : (r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`));
+  let r = await install();
+  if (r.code !== 0 && !aptUpdated) {
+    aptUpdated = true;
+    console.log(`notice: apt-get install ${packages.join(' ')} failed (${why(r)}); trying apt-get update first`);
+    await run('apt-get', ['update', '-q'], { timeoutMs: 120_000, env }).catch(() => undefined);
+    r = await install();
+  }
+  const started = pidsNamed(daemons).filter((pid) => !before.has(pid));
+  if (started.length) {
+    console.log(`notice: the install started ${started.length} service process(es) (${started.join(', ')}): stopping them`);
+    signalPids(started, 'SIGTERM');
+  }
+  return r.code === 0 ? undefined : why(r);
+}
