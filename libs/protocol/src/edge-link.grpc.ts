@@ -2,8 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
 import { CLUSTER_TOKEN_METADATA, TUNNEL_CHANNEL_OPTIONS, tunnelClientConstructor } from './tunnel.grpc';
 import { TunnelError } from './tunnel.error';
-import { DeviceCommand, DeviceCommandReply, DeviceStatus, DeviceTunnel, EdgeLink } from './tunnel.types';
-import { MuxClient } from './mux';
+import { DeviceCommand, DeviceCommandReply, DeviceStatus, EdgeLink } from './tunnel.types';
+import type { DeviceTunnel } from './link';
+import { LinkClient } from './link';
 
 export interface GrpcEdgeLinkOptions {
   /** Sent as metadata; edges with a cluster_token refuse calls without it. */
@@ -62,7 +63,7 @@ export function tunnelErrorFromGrpc(err: Error): TunnelError {
  */
 export class GrpcEdgeLink implements EdgeLink {
   private readonly clients = new Map<string, TunnelClient>();
-  private readonly links = new Map<string, MuxClient>();
+  private readonly links = new Map<string, LinkClient>();
 
   constructor(private readonly opts: GrpcEdgeLinkOptions = {}) {}
 
@@ -86,7 +87,7 @@ export class GrpcEdgeLink implements EdgeLink {
     let link = this.links.get(address);
     if (!link?.usable) {
       const call = this.client(address).Link(this.metadata());
-      link = new MuxClient(call as unknown as Duplex, tunnelErrorFromGrpc);
+      link = new LinkClient(call as unknown as Duplex, tunnelErrorFromGrpc);
       this.links.set(address, link);
     }
     return link;

@@ -3,7 +3,7 @@ export * from './tunnel.constants';
 export * from './control.message';
 export * from './tunnel.types';
 export * from './tunnel.error';
-export * from './mux';
+export * from './link';
 export * from './tunnel.grpc';
 export * from './http.headers';
 export * from './edge-link.grpc';

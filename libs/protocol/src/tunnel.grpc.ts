@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { decodePacket, encodePacket } from './link';
 
 /** The `tether.tunnel.v1.Tunnel` service, loaded once from tunnel.proto (shipped beside this file). */
 let cached: grpc.ServiceDefinition | undefined;
@@ -18,8 +19,20 @@ function load(): void {
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     tether: { tunnel: { v1: { Tunnel: grpc.ServiceClientConstructor } } };
   };
-  clientCtor = pkg.tether.tunnel.v1.Tunnel;
-  cached = clientCtor.service;
+  // Link packets are encoded by hand: the frames inside are already bytes, protobufjs would only copy them.
+  const generated = pkg.tether.tunnel.v1.Tunnel.service;
+  const service: grpc.ServiceDefinition = {
+    ...generated,
+    Link: {
+      ...generated.Link,
+      requestSerialize: encodePacket,
+      requestDeserialize: decodePacket,
+      responseSerialize: encodePacket,
+      responseDeserialize: decodePacket,
+    },
+  };
+  clientCtor = grpc.makeGenericClientConstructor(service, 'Tunnel');
+  cached = service;
 }
 
 export function tunnelService(): grpc.ServiceDefinition {

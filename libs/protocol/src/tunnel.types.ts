@@ -1,37 +1,7 @@
-import type { Readable } from 'node:stream';
+import type { DeviceTunnel } from './link/link.types';
 
 /** Raw header pairs, order and case preserved. */
 export type HeaderPairs = Array<[string, string]>;
-
-export interface RequestHead {
-  id: string;
-  mac: string;
-  method: string;
-  path: string;
-  headers: HeaderPairs;
-  srcaddr: string;
-  url: string;
-}
-
-export interface ResponseHead {
-  status: number;
-  statusMessage: string;
-  headers: HeaderPairs;
-}
-
-export interface TunnelResponse {
-  head: ResponseHead;
-  /** Ends when the response is complete; is destroyed with a TunnelError when it is cut short. */
-  body: Readable;
-}
-
-/**
- * One request to one device. Rejects with a TunnelError before a response head exists; once the
- * head has arrived, failures surface as an error on `body`.
- */
-export interface DeviceTunnel {
-  forward(head: RequestHead, body: Readable, signal: AbortSignal): Promise<TunnelResponse>;
-}
 
 export type DeviceCommandName = 'evict' | 'redirect' | 'reconnect' | 'restart' | 'set-servers';
 

@@ -1,36 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Readable } from 'node:stream';
 import {
+  ChannelOpener,
   DeviceCommand,
   DeviceCommandReply,
   DeviceStatus,
-  DeviceTunnel,
-  RequestHead,
   TunnelError,
-  TunnelResponse,
 } from '@tether/protocol';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 
 /** The edge's side of the request path: finds the session and forwards; runs device commands. */
 @Injectable()
-export class DeviceTunnelService implements DeviceTunnel {
+export class DeviceTunnelService {
   constructor(
     private readonly registry: DeviceRegistry,
     @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
   ) {}
 
-  forward(head: RequestHead, body: Readable, signal: AbortSignal): Promise<TunnelResponse> {
-    const session = this.registry.get(head.mac);
-    if (!session) return Promise.reject(new TunnelError('not-connected', `Device ${head.mac} is not connected`));
-    const c = this.deps.config;
+  /** Leases a connection to the device's web server for one stream of the Link. */
+  readonly open: ChannelOpener = (mac, srcaddr) => {
+    const session = this.registry.get(mac);
+    if (!session) return Promise.reject(new TunnelError('not-connected', `Device ${mac} is not connected`));
     const log = session.log;
-    if (log.enabled('debug')) log.debug(`request ${head.method} ${head.url}`, { ...session.logCtx, user: `${head.id}@${head.srcaddr}` });
-    return session.request(head, body, signal, {
-      requestTimeoutMs: c.request_timeout * 1000,
-      queueLimit: c.client_dictates_max_conn ? 0 : c.request_queue_limit,
-    });
-  }
+    if (log.enabled('debug')) log.debug(`stream from ${srcaddr}`, session.logCtx);
+    const c = this.deps.config;
+    return session.lease(c.client_dictates_max_conn ? 0 : c.request_queue_limit);
+  };
 
   /** The accepted devices of this edge, as status.cgi lists them. */
   status(): DeviceStatus[] {

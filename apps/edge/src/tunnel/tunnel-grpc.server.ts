@@ -49,7 +49,7 @@ export class TunnelGrpcServer implements OnApplicationBootstrap, OnApplicationSh
           call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'cluster token mismatch' });
           return;
         }
-        serveLink(call as unknown as Duplex, (head, body, signal) => this.tunnel.forward(head, body, signal));
+        serveLink(call as unknown as Duplex, this.tunnel.open);
       },
       Command: (
         call: grpc.ServerUnaryCall<{ mac: string; epoch: string; command: string; server: string; servers: string[] }, unknown>,

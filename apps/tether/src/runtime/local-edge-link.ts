@@ -1,43 +1,46 @@
-import type { Readable } from 'node:stream';
-import type {
+import { Duplex, PassThrough } from 'node:stream';
+import {
+  ChannelOpener,
   DeviceCommand,
   DeviceCommandReply,
   DeviceStatus,
   DeviceTunnel,
   EdgeLink,
-  RequestHead,
-  TunnelResponse,
+  LinkClient,
+  TunnelError,
+  serveLink,
 } from '@tether/protocol';
 
-interface LocalEdge extends DeviceTunnel {
+interface LocalEdge {
+  open: ChannelOpener;
   command(cmd: DeviceCommand): Promise<DeviceCommandReply>;
   status(): DeviceStatus[];
 }
 
 /**
- * The all-in-one's edge link: requests for this process's edge go straight to it (no gRPC hop);
- * any other address goes through `remote`.
+ * The all-in-one's edge link: streams for this process's edge run over an in-memory Link (the same
+ * framing and windows as gRPC, without the HTTP/2 hop); any other address goes through `remote`.
  */
 export class LocalEdgeLink implements EdgeLink {
   private edge?: LocalEdge;
+  private local?: LinkClient;
   private localAddress = '';
 
   constructor(private readonly remote: EdgeLink) {}
 
-  /** Called once the edge has started: requests for `address` are served in-process from then on. */
+  /** Called once the edge has started: streams for `address` are served in-process from then on. */
   bind(edge: LocalEdge, address: string): void {
     this.edge = edge;
     this.localAddress = address;
+    const up = new PassThrough({ objectMode: true, highWaterMark: 16 });
+    const down = new PassThrough({ objectMode: true, highWaterMark: 16 });
+    serveLink(Duplex.from({ writable: down, readable: up }), edge.open);
+    this.local = new LinkClient(Duplex.from({ writable: up, readable: down }), () => new TunnelError('internal', 'Local edge link failed'));
   }
 
   tunnel(address: string): DeviceTunnel {
-    if (address !== this.localAddress) return this.remote.tunnel(address);
-    return {
-      forward: (head: RequestHead, body: Readable, signal: AbortSignal): Promise<TunnelResponse> => {
-        if (!this.edge) throw new Error('edge not started');
-        return this.edge.forward(head, body, signal);
-      },
-    };
+    if (address !== this.localAddress || !this.local) return this.remote.tunnel(address);
+    return this.local;
   }
 
   command(address: string, cmd: DeviceCommand): Promise<DeviceCommandReply> {
@@ -51,6 +54,7 @@ export class LocalEdgeLink implements EdgeLink {
   }
 
   close(): Promise<void> {
+    this.local?.close();
     return this.remote.close();
   }
 }

@@ -1,0 +1,41 @@
+import { RequestHeadInfo, headerTokens } from './http.head';
+
+/** Hop-by-hop headers between the user and the proxy; never passed to the device. */
+const HOP = new Set(['proxy-authorization', 'proxy-connection', 'keep-alive', 'connection', 'upgrade']);
+
+export interface DeviceRequest {
+  /** The head as the device's web server gets it: origin-form target, proxy headers gone. */
+  head: Buffer;
+  /** The user asked to close the connection after this response. */
+  closeAfter: boolean;
+}
+
+/**
+ * Rewrites a proxy request for the device: `GET http://<mac>/p HTTP/1.1` becomes `GET /p HTTP/1.1`,
+ * proxy and hop-by-hop headers go (an Upgrade survives when the user asked for one), and a Host is
+ * added when the user sent none. The connection to the device is the proxy's to manage: a user's
+ * `Connection: close` ends the user's connection, not the device's keep-alive one.
+ */
+export function deviceRequest(info: RequestHeadInfo, path: string, mac: string): DeviceRequest {
+  const conn = headerTokens(info, 'connection');
+  const proxyConn = headerTokens(info, 'proxy-connection');
+  const named = new Set(conn);
+  const upgrade = named.has('upgrade');
+  let out = `${info.method} ${path} HTTP/1.${info.minor}\r\n`;
+  let host = false;
+  for (let i = 0; i < info.names.length; i++) {
+    const name = info.names[i];
+    if (name === 'upgrade' && upgrade) out += info.lines[i] + '\r\n';
+    else if (HOP.has(name) || named.has(name)) continue;
+    else {
+      if (name === 'host') host = true;
+      out += info.lines[i] + '\r\n';
+    }
+  }
+  if (!host) out += `Host: ${mac}\r\n`;
+  if (upgrade) out += 'Connection: Upgrade\r\n';
+  else if (info.minor === 0) out += 'Connection: keep-alive\r\n';
+  out += '\r\n';
+  const keepAlive = info.minor === 1 ? !conn.includes('close') && !proxyConn.includes('close') : conn.includes('keep-alive') || proxyConn.includes('keep-alive');
+  return { head: Buffer.from(out, 'latin1'), closeAfter: !keepAlive };
+}

@@ -1,0 +1,521 @@
+import type { Socket } from 'node:net';
+import { DeviceTunnel, StreamSink, TunnelError, TunnelStream, basicAuthMatches } from '@tether/protocol';
+import type { PresenceRecord } from '@tether/presence';
+import type { Clock, Logger } from '@tether/telemetry';
+import { BodyFramer, FramingError } from './body.framer';
+import { deviceRequest } from './device-request';
+import { RequestRefusal, ResponseHeadError, parseRequestHead, parseResponseHead, requestBodyLength } from './http.head';
+import { failureResponse } from './proxy-reply';
+import { ProxyTargetError, parseProxyTarget } from './proxy-target.parser';
+
+export interface ProxyContext {
+  maxHeaderSize: number;
+  requestTimeoutMs: number;
+  /** How long a silent edge gets to answer a ping before the user hears it is the edge, not the device. */
+  edgeGraceMs: number;
+  userCredentials?: string;
+  route(mac: string): Promise<PresenceRecord | null>;
+  tunnel(edgeAddress: string): DeviceTunnel;
+  clock: Clock;
+  onResponse(status: number, seconds: number): void;
+  log: Logger;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const MAX_RESPONSE_HEAD = 64 * 1024;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+interface Pending {
+  method: string;
+  /** The head as sent to the device, kept for one resend on a connection the device closed unused. */
+  head: Buffer;
+  retryable: boolean;
+  retried: boolean;
+  sentAll: boolean;
+  responded: boolean;
+  closeAfter: boolean;
+  started: number;
+}
+
+/** One stream to one device; events from a stream the connection has moved on from are ignored. */
+class Binding implements StreamSink {
+  stream!: TunnelStream;
+  /** Bytes written to the user with back-pressure, acknowledged once the socket drains. */
+  unacked = 0;
+  /** The device will close this connection after the current response. */
+  doomed = false;
+
+  constructor(
+    private readonly conn: ProxyConnection,
+    readonly mac: string,
+    readonly edgeId: string,
+    readonly tunnel: DeviceTunnel,
+  ) {}
+
+  data(chunk: Buffer): void {
+    this.conn.onDeviceData(this, chunk);
+  }
+
+  end(): void {
+    this.conn.onDeviceEnd(this);
+  }
+
+  fail(err: TunnelError): void {
+    this.conn.onDeviceFail(this, err);
+  }
+}
+
+type Phase = 'head' | 'body' | 'route' | 'blocked' | 'tunnel' | 'closed';
+
+/**
+ * One user connection to the forward proxy. Request heads are parsed and rewritten here; bodies and
+ * responses pass through as bytes, framed (not decoded) so the connection knows where each message
+ * ends: requests for one device share one stream, in order (pipelining included); a request for
+ * another device waits until the previous device has answered everything, then the stream is
+ * released (its device connection goes back to the pool) and a new one opened.
+ */
+export class ProxyConnection {
+  private phase: Phase = 'head';
+  private inBuf: Buffer | null = null;
+  private reqBody: BodyFramer | null = null;
+  private binding: Binding | null = null;
+  private readonly inflight: Pending[] = [];
+  private respHead: Buffer | null = null;
+  private respBody: BodyFramer | null = null;
+  private respStatus = 0;
+  private streamFull = false;
+  private paused = false;
+  private closeAfterWrite = false;
+  private timer: unknown;
+  private readonly srcaddr: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ProxyContext,
+  ) {
+    this.srcaddr = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('data', (chunk: Buffer) => {
+      this.inBuf = this.inBuf ? Buffer.concat([this.inBuf, chunk]) : chunk;
+      this.pump();
+    });
+    socket.on('drain', () => {
+      const b = this.binding;
+      if (b?.unacked) {
+        const n = b.unacked;
+        b.unacked = 0;
+        b.stream.ack(n);
+      }
+    });
+    socket.on('end', () => {
+      // A user that half-closes after its last request still gets the answers it is owed.
+      if (!this.inflight.length && this.phase !== 'tunnel') socket.end();
+    });
+    socket.on('close', () => this.cleanup());
+    socket.on('error', () => socket.destroy());
+    socket.on('timeout', () => {
+      if (!this.inflight.length && this.phase !== 'tunnel') socket.destroy();
+    });
+  }
+
+  // ---- user -> device ------------------------------------------------------------------------
+
+  private pump(): void {
+    while (this.inBuf && !this.streamFull) {
+      if (this.phase === 'head') {
+        if (!this.takeHead()) break;
+      } else if (this.phase === 'body') {
+        this.takeBody();
+      } else if (this.phase === 'tunnel') {
+        const buf = this.inBuf;
+        this.inBuf = null;
+        if (this.binding && !this.binding.stream.write(buf)) this.streamFull = true;
+      } else break;
+    }
+    const stalled = this.phase !== 'closed' && (this.streamFull || (this.inBuf !== null && this.phase !== 'head'));
+    if (stalled && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!stalled && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private takeBody(): void {
+    const buf = this.inBuf as Buffer;
+    const framer = this.reqBody as BodyFramer;
+    let n: number;
+    try {
+      n = framer.consume(buf, 0);
+    } catch (err) {
+      return this.refuse(new RequestRefusal(400, `Malformed request body (${(err as FramingError).message})`, true));
+    }
+    this.inBuf = n === buf.length ? null : buf.subarray(n);
+    if (n && this.binding && !this.binding.stream.write(n === buf.length ? buf : buf.subarray(0, n))) this.streamFull = true;
+    if (framer.done) {
+      this.reqBody = null;
+      this.phase = 'head';
+      const last = this.inflight[this.inflight.length - 1];
+      if (last) last.sentAll = true;
+    }
+    this.armTimer(); // request_timeout counts from the last request byte passed on
+  }
+
+  /** Parses and dispatches one request head; false when it must wait (more bytes, a route, the device). */
+  private takeHead(): boolean {
+    let buf = this.inBuf as Buffer;
+    while (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) buf = buf.subarray(2);
+    const idx = buf.indexOf(HEAD_END);
+    if (idx < 0 || idx + 4 > this.ctx.maxHeaderSize) {
+      this.inBuf = buf.length ? buf : null;
+      if (buf.length > this.ctx.maxHeaderSize) this.refuse(new RequestRefusal(431, 'Request header too large', true));
+      return false;
+    }
+    let info;
+    let target;
+    let bodyLength = 0;
+    let refusal: RequestRefusal | undefined;
+    try {
+      info = parseRequestHead(buf.toString('latin1', 0, idx));
+      if (info.method === 'CONNECT') throw new RequestRefusal(405, 'Method CONNECT is not supported', true);
+      bodyLength = requestBodyLength(info);
+      try {
+        target = parseProxyTarget(info.method, info.target);
+      } catch (err) {
+        const e = err as ProxyTargetError;
+        throw new RequestRefusal(e.status, e.reason, bodyLength !== 0);
+      }
+      const want = this.ctx.userCredentials;
+      if (want && !basicAuthMatches(headerOf(info, 'proxy-authorization'), want))
+        throw new RequestRefusal(407, 'Proxy authentication required', bodyLength !== 0, 'Proxy-Authenticate: Basic realm="tether"\r\n');
+    } catch (err) {
+      if (!(err instanceof RequestRefusal)) throw err;
+      refusal = err;
+    }
+    const b = this.binding;
+    // Answers go out in request order: anything not for the current device waits for its answers.
+    if (this.inflight.length && (refusal || !b || b.mac !== target?.mac || b.doomed)) {
+      this.inBuf = buf;
+      this.phase = 'blocked';
+      return false;
+    }
+    this.inBuf = buf.length > idx + 4 ? buf.subarray(idx + 4) : null;
+    if (refusal || !info || !target) {
+      this.refuse(refusal as RequestRefusal);
+      return this.phase !== 'closed';
+    }
+    const dr = deviceRequest(info, target.path, target.mac);
+    const p: Pending = {
+      method: info.method,
+      head: dr.head,
+      retryable: bodyLength === 0 && IDEMPOTENT.has(info.method),
+      retried: false,
+      sentAll: bodyLength === 0,
+      responded: false,
+      closeAfter: dr.closeAfter,
+      started: this.ctx.clock.now(),
+    };
+    this.reqBody = bodyLength === 0 ? null : bodyLength < 0 ? BodyFramer.chunked() : BodyFramer.length(bodyLength);
+    if (b && b.mac === target.mac && !b.doomed) {
+      this.send(p);
+      return true;
+    }
+    this.phase = 'route';
+    const mac = target.mac;
+    this.ctx.route(mac).then(
+      (rec) => this.routed(mac, rec, p),
+      (err: Error) => {
+        if (this.phase === 'closed') return;
+        this.ctx.log.error(`presence lookup failed: ${err.message}`);
+        this.refuse(new RequestRefusal(502, 'Presence store unreachable', this.reqBody !== null));
+      },
+    );
+    return false;
+  }
+
+  private routed(mac: string, rec: PresenceRecord | null, p: Pending): void {
+    if (this.phase === 'closed') return;
+    if (!rec) {
+      this.refuse(new RequestRefusal(404, `Device ${mac} is not connected`, this.reqBody !== null));
+      return this.pump();
+    }
+    this.binding?.stream.release(); // idle: everything it carried has been answered
+    this.bind(mac, rec.edgeId, this.ctx.tunnel(rec.edgeAddress));
+    this.send(p);
+    this.pump();
+  }
+
+  private bind(mac: string, edgeId: string, tunnel: DeviceTunnel): Binding {
+    const b = new Binding(this, mac, edgeId, tunnel);
+    b.stream = tunnel.open(mac, this.srcaddr, b);
+    b.stream.onDrain = () => {
+      if (this.binding !== b || !this.streamFull) return;
+      this.streamFull = false;
+      this.pump();
+    };
+    this.binding = b;
+    this.streamFull = false;
+    return b;
+  }
+
+  private send(p: Pending): void {
+    this.inflight.push(p);
+    this.phase = this.reqBody ? 'body' : 'head';
+    if (!(this.binding as Binding).stream.write(p.head)) this.streamFull = true;
+    if (this.inflight.length === 1) this.armTimer();
+  }
+
+  /** Answers a request the proxy refuses itself (or could not deliver), in order. */
+  private refuse(r: RequestRefusal): void {
+    if (this.phase === 'closed') return;
+    this.ctx.onResponse(r.status, 0);
+    this.socket.write(failureResponse(r.status, r.reason, { close: r.close, extraHeaders: r.extraHeaders }));
+    this.reqBody = null;
+    this.phase = 'head';
+    if (r.close) this.finish();
+  }
+
+  // ---- device -> user ------------------------------------------------------------------------
+
+  onDeviceData(b: Binding, chunk: Buffer): void {
+    if (b !== this.binding || this.phase === 'closed') return;
+    let off = 0;
+    try {
+      while (off < chunk.length && this.phase !== 'tunnel') {
+        if (!this.respBody) {
+          const after = this.takeResponseHead(b, chunk, off);
+          if (after < 0) {
+            off = chunk.length;
+            break;
+          }
+          off = after;
+          continue;
+        }
+        off += this.respBody.consume(chunk, off);
+        if (this.respBody.done) {
+          this.respBody = null;
+          this.completeResponse(b);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof ResponseHeadError || err instanceof FramingError)) throw err;
+      return this.deviceProtocolError(b, chunk, off, err.message);
+    }
+    if (this.socket.write(chunk)) b.stream.ack(chunk.length);
+    else b.unacked += chunk.length;
+    this.afterResponses(b);
+  }
+
+  /** Reads a response head starting at `off`; the offset after it, or -1 when it is not complete yet. */
+  private takeResponseHead(b: Binding, chunk: Buffer, off: number): number {
+    let head: string;
+    let after: number;
+    if (!this.respHead) {
+      const idx = chunk.indexOf(HEAD_END, off);
+      if (idx < 0) {
+        this.respHead = chunk.subarray(off);
+        if (this.respHead.length > MAX_RESPONSE_HEAD) throw new ResponseHeadError('response head too large');
+        return -1;
+      }
+      head = chunk.toString('latin1', off, idx);
+      after = idx + 4;
+    } else {
+      const prev = this.respHead.length;
+      const joined = Buffer.concat([this.respHead, chunk.subarray(off)]);
+      const idx = joined.indexOf(HEAD_END, Math.max(0, prev - 3));
+      if (idx < 0) {
+        this.respHead = joined;
+        if (joined.length > MAX_RESPONSE_HEAD) throw new ResponseHeadError('response head too large');
+        return -1;
+      }
+      this.respHead = null;
+      head = joined.toString('latin1', 0, idx);
+      after = off + idx + 4 - prev;
+    }
+    const info = parseResponseHead(head);
+    const p = this.inflight[0];
+    if (!p) throw new ResponseHeadError('a response nobody asked for');
+    p.responded = true;
+    this.clearTimer();
+    if (info.status === 101) {
+      this.phase = 'tunnel';
+      this.inflight.length = 0;
+      this.ctx.onResponse(101, (this.ctx.clock.now() - p.started) / 1000);
+      return chunk.length;
+    }
+    if (info.status < 200) return after; // interim (100 Continue): the final answer follows
+    this.respStatus = info.status;
+    if (info.close) b.doomed = true;
+    const noBody = p.method === 'HEAD' || info.status === 204 || info.status === 304;
+    if (!noBody) {
+      const framer = info.chunked
+        ? BodyFramer.chunked()
+        : info.contentLength >= 0
+          ? BodyFramer.length(info.contentLength)
+          : BodyFramer.untilClose();
+      if (framer.kind === 'untilClose') b.doomed = true;
+      if (!framer.done) {
+        this.respBody = framer;
+        return after;
+      }
+    }
+    this.completeResponse(b);
+    return after;
+  }
+
+  private completeResponse(b: Binding): void {
+    const p = this.inflight.shift();
+    if (!p) return;
+    this.ctx.onResponse(this.respStatus, (this.ctx.clock.now() - p.started) / 1000);
+    if (p.closeAfter) this.closeAfterWrite = true;
+    if (b.doomed && !this.inflight.length) this.dropBinding(b, 'reset');
+    this.armTimer();
+  }
+
+  /** What a completed response leads to, once its bytes are written. */
+  private afterResponses(b: Binding): void {
+    if (this.closeAfterWrite && !this.respBody && !this.respHead) {
+      this.closeAfterWrite = false;
+      if (this.binding === b && !this.inflight.length) this.dropBinding(b, 'release');
+      return this.finish();
+    }
+    if (!this.inflight.length && this.socket.readableEnded) return this.finish();
+    if (this.phase === 'blocked' && !this.inflight.length) {
+      this.phase = 'head';
+      this.pump();
+    }
+  }
+
+  onDeviceEnd(b: Binding): void {
+    if (b !== this.binding || this.phase === 'closed') return;
+    this.binding = null;
+    if (this.phase === 'tunnel') return this.finish();
+    if (this.respBody?.kind === 'untilClose') {
+      this.respBody = null;
+      this.completeResponse(b);
+      return this.finish(); // the user learns where the body ended the same way: by the close
+    }
+    if (this.respBody || this.respHead) return this.cutShort(b, 'Device closed the connection mid-response');
+    if (this.inflight.length) this.retryOrFail(b, new TunnelError('device-error', 'Device closed the connection'));
+  }
+
+  onDeviceFail(b: Binding, err: TunnelError): void {
+    if (b !== this.binding || this.phase === 'closed') return;
+    this.binding = null;
+    if (this.phase === 'tunnel' || this.respBody || this.respHead || this.inflight[0]?.responded) return this.cutShort(b, err.reason);
+    if (!this.inflight.length) return;
+    if (err.code === 'device-error') this.retryOrFail(b, err);
+    else this.failRequests(err);
+  }
+
+  /**
+   * The device closed a connection before answering: one it kept alive and closed just as it was
+   * reused, most likely. Requests without a body that can safely repeat are sent once more, on a new
+   * connection; anything else fails.
+   */
+  private retryOrFail(b: Binding, err: TunnelError): void {
+    if (this.phase !== 'body' && this.inflight.every((p) => p.retryable && !p.retried)) {
+      const nb = this.bind(b.mac, b.edgeId, b.tunnel);
+      for (const p of this.inflight) {
+        p.retried = true;
+        if (!nb.stream.write(p.head)) this.streamFull = true;
+      }
+      this.armTimer();
+      return;
+    }
+    this.failRequests(err);
+  }
+
+  /** The oldest request gets the failure; requests pipelined behind it are lost with the connection. */
+  private failRequests(err: TunnelError): void {
+    const p = this.inflight.shift();
+    this.clearTimer();
+    const close = this.inflight.length > 0 || this.phase === 'body';
+    this.inflight.length = 0;
+    if (p?.closeAfter) this.closeAfterWrite = true;
+    this.ctx.onResponse(err.status, p ? (this.ctx.clock.now() - p.started) / 1000 : 0);
+    this.socket.write(failureResponse(err.status, err.reason, { close: close || this.closeAfterWrite }));
+    if (close || this.closeAfterWrite) return this.finish();
+    if (this.phase === 'blocked') this.phase = 'head';
+    this.pump();
+  }
+
+  private cutShort(b: Binding, reason: string): void {
+    this.ctx.log.notice(`response cut short: ${reason}`, { user: `${b.mac}@${this.srcaddr}` });
+    this.socket.destroy();
+  }
+
+  private deviceProtocolError(b: Binding, chunk: Buffer, off: number, why: string): void {
+    this.ctx.log.warn(`device ${b.mac} sent a malformed response (${why})`, { user: this.srcaddr });
+    this.dropBinding(b, 'reset');
+    if (this.inflight[0]?.responded || this.respBody) return void this.socket.destroy();
+    if (off) this.socket.write(chunk.subarray(0, off));
+    this.failRequests(new TunnelError('device-error', 'Device sent a malformed response'));
+  }
+
+  // ---- timers and teardown -------------------------------------------------------------------
+
+  private armTimer(): void {
+    this.clearTimer();
+    const p = this.inflight[0];
+    if (!p || p.responded) return;
+    this.timer = this.ctx.clock.setTimeout(() => this.onTimeout(p), this.ctx.requestTimeoutMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.ctx.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * The device has not answered within request_timeout. A ping tells a slow device (the edge
+   * answers at once) from a frozen or partitioned edge (it does not): the user hears which.
+   */
+  private onTimeout(p: Pending): void {
+    this.timer = undefined;
+    const b = this.binding;
+    if (!b) return;
+    const clock = this.ctx.clock;
+    const seconds = this.ctx.requestTimeoutMs / 1000;
+    let t: unknown;
+    const silent = new Promise<boolean>((resolve) => (t = clock.setTimeout(() => resolve(false), this.ctx.edgeGraceMs)));
+    void Promise.race([b.tunnel.ping().then(() => true, () => false), silent]).then((alive) => {
+      clock.clearTimeout(t);
+      if (this.binding !== b || this.inflight[0] !== p || p.responded || this.phase === 'closed') return;
+      this.dropBinding(b, 'reset');
+      const reason = alive
+        ? `Device ${b.mac} did not answer within ${seconds} s`
+        : `Edge ${b.edgeId} did not answer within ${seconds + this.ctx.edgeGraceMs / 1000} s`;
+      if (!alive) this.ctx.log.warn(reason, { user: `${b.mac}@${this.srcaddr}` });
+      this.failRequests(new TunnelError('timeout', reason));
+    });
+  }
+
+  private dropBinding(b: Binding, how: 'release' | 'reset'): void {
+    if (this.binding !== b) return;
+    this.binding = null;
+    this.streamFull = false;
+    if (how === 'release') b.stream.release();
+    else b.stream.reset();
+  }
+
+  private finish(): void {
+    if (this.phase === 'closed') return;
+    this.socket.end();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.clearTimer();
+    const b = this.binding;
+    if (b) this.dropBinding(b, this.inflight.length || this.respBody || this.respHead ? 'reset' : 'release');
+    this.inBuf = null;
+  }
+}
+
+function headerOf(info: { names: string[]; values: string[] }, name: string): string | undefined {
+  const i = info.names.indexOf(name);
+  return i < 0 ? undefined : info.values[i];
+}

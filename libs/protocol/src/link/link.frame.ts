@@ -1,0 +1,118 @@
+/**
+ * The frames of a Link stream. A Link carries many byte streams at once, each a user connection's
+ * requests to one device (gateway side) bound to one SSH channel to the device's web server (edge
+ * side). HTTP is not parsed on the edge: the gateway frames messages, the edge moves bytes.
+ *
+ * Frame: type (u8), stream id (u32 BE), payload length (u32 BE), payload. Frames written in one turn
+ * of the event loop travel together in one gRPC message (`Packet.frames`), so under load many
+ * requests share one message and its HTTP/2 cost.
+ */
+export const FrameType = {
+  /** gateway -> edge: a new stream to a device; payload JSON {mac, srcaddr}. */
+  Open: 1,
+  /** both ways: bytes of the stream. */
+  Data: 2,
+  /** edge -> gateway: the device's side closed cleanly (a body delimited by close ends here). */
+  End: 3,
+  /** gateway -> edge: done, at a message boundary; the channel may serve another stream. */
+  Release: 4,
+  /** both ways: abandon the stream; from the edge, payload JSON {code, reason}. */
+  Reset: 5,
+  /** both ways: the receiver consumed this many more bytes (u32 payload). */
+  Window: 6,
+  /** gateway -> edge and back: link liveness (stream id is a nonce). */
+  Ping: 7,
+  Pong: 8,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+export const FRAME_HEADER = 9;
+
+export interface Frame {
+  type: FrameType;
+  id: number;
+  payload: Buffer;
+}
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+export function frameHeader(type: FrameType, id: number, length: number): Buffer {
+  const h = Buffer.allocUnsafe(FRAME_HEADER);
+  h[0] = type;
+  h.writeUInt32BE(id >>> 0, 1);
+  h.writeUInt32BE(length, 5);
+  return h;
+}
+
+export function u32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b;
+}
+
+export function jsonPayload(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v));
+}
+
+export class FrameDecodeError extends Error {}
+
+/** Calls `fn` for each frame of a batch; payloads are views into `batch`, not copies. */
+export function decodeFrames(batch: Buffer, fn: (type: number, id: number, payload: Buffer) => void): void {
+  let off = 0;
+  while (off < batch.length) {
+    if (batch.length - off < FRAME_HEADER) throw new FrameDecodeError('truncated frame header');
+    const type = batch[off];
+    const id = batch.readUInt32BE(off + 1);
+    const len = batch.readUInt32BE(off + 5);
+    off += FRAME_HEADER;
+    if (batch.length - off < len) throw new FrameDecodeError('truncated frame payload');
+    fn(type, id, len ? batch.subarray(off, off + len) : EMPTY);
+    off += len;
+  }
+}
+
+/**
+ * `Packet { bytes frames = 1; }` encoded by hand (tag, varint length, bytes): protobufjs would walk a
+ * message object and copy the bytes for the same result.
+ */
+export function encodePacket(frames: Buffer): Buffer {
+  const len = frames.length;
+  const head: number[] = [0x0a];
+  let n = len;
+  while (n > 0x7f) {
+    head.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  head.push(n);
+  const out = Buffer.allocUnsafe(head.length + len);
+  for (let i = 0; i < head.length; i++) out[i] = head[i];
+  frames.copy(out, head.length);
+  return out;
+}
+
+/** The frames of a `Packet`; unknown fields are skipped as protobuf requires. */
+export function decodePacket(buf: Buffer): Buffer {
+  let off = 0;
+  let frames: Buffer = EMPTY;
+  while (off < buf.length) {
+    const tag = buf[off++];
+    const wire = tag & 7;
+    if (wire === 2) {
+      let len = 0;
+      let shift = 0;
+      for (;;) {
+        if (off >= buf.length) throw new FrameDecodeError('truncated packet');
+        const b = buf[off++];
+        len += (b & 0x7f) * 2 ** shift;
+        if (b < 0x80) break;
+        shift += 7;
+      }
+      if (off + len > buf.length) throw new FrameDecodeError('truncated packet');
+      if (tag >>> 3 === 1) frames = buf.subarray(off, off + len);
+      off += len;
+    } else if (wire === 0) {
+      while (off < buf.length && buf[off++] >= 0x80);
+    } else throw new FrameDecodeError(`unexpected wire type ${wire}`);
+  }
+  return frames;
+}

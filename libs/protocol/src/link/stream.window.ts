@@ -1,0 +1,43 @@
+/** Bytes one side may send on a stream before the other grants more. */
+export const STREAM_WINDOW = 512 * 1024;
+/** The receiver grants in steps of at least this (fewer window frames). */
+const GRANT_STEP = 64 * 1024;
+
+/**
+ * Per-stream flow control, both directions. A sender stops once it is a window ahead of what the
+ * far side's consumer took; a receiver grants only bytes its consumer took (written without
+ * back-pressure, or drained). So one slow reader holds back its own stream, never the link.
+ */
+export class StreamWindow {
+  private credit = STREAM_WINDOW;
+  private unacked = 0;
+
+  constructor(private readonly grant: (bytes: number) => void) {}
+
+  /** Counts bytes sent; false once the far side's window is used up (pause the source). */
+  sent(bytes: number): boolean {
+    this.credit -= bytes;
+    return this.credit > 0;
+  }
+
+  /** A grant arrived; true when it reopened a closed window (resume the source). */
+  granted(bytes: number): boolean {
+    const wasClosed = this.credit <= 0;
+    this.credit += bytes;
+    return wasClosed && this.credit > 0;
+  }
+
+  get open(): boolean {
+    return this.credit > 0;
+  }
+
+  /** The local consumer took `bytes` of what the far side sent. */
+  ack(bytes: number): void {
+    this.unacked += bytes;
+    if (this.unacked >= GRANT_STEP) {
+      const n = this.unacked;
+      this.unacked = 0;
+      this.grant(n);
+    }
+  }
+}
