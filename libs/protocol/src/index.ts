@@ -8,3 +8,4 @@ export * from './tunnel.grpc';
 export * from './http.headers';
 export * from './edge-link.grpc';
 export * from './channel-socket';
+export * from './write-coalescer';

@@ -2,6 +2,8 @@ import { RequestHeadInfo, headerTokens } from './http.head';
 
 /** Hop-by-hop headers between the user and the proxy; never passed to the device. */
 const HOP = new Set(['proxy-authorization', 'proxy-connection', 'keep-alive', 'connection', 'upgrade']);
+/** The gateway frames the body by these: they reach the device whatever `Connection` names. */
+const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
 export interface DeviceRequest {
   /** The head as the device's web server gets it: origin-form target, proxy headers gone. */
@@ -26,7 +28,7 @@ export function deviceRequest(info: RequestHeadInfo, path: string, mac: string):
   for (let i = 0; i < info.names.length; i++) {
     const name = info.names[i];
     if (name === 'upgrade' && upgrade) out += info.lines[i] + '\r\n';
-    else if (HOP.has(name) || named.has(name)) continue;
+    else if (HOP.has(name) || (named.has(name) && !FRAMING.has(name))) continue;
     else {
       if (name === 'host') host = true;
       out += info.lines[i] + '\r\n';

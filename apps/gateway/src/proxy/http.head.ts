@@ -33,13 +33,14 @@ export interface ResponseHeadInfo {
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/;
+const FORBIDDEN = /[\r\n\0]/;
 const malformed = () => new RequestRefusal(400, 'Malformed request', true);
 
 /** Parses a request head (without its final blank line), as latin1 text. */
 export function parseRequestHead(head: string): RequestHeadInfo {
   const lines = head.split('\r\n');
   const m = REQUEST_LINE.exec(lines[0]);
-  if (!m) throw malformed();
+  if (!m || FORBIDDEN.test(lines[0])) throw malformed();
   const names: string[] = [];
   const values: string[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -48,8 +49,10 @@ export function parseRequestHead(head: string): RequestHeadInfo {
     if (colon <= 0) throw malformed();
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) throw malformed(); // also refuses obsolete line folding
+    const value = line.slice(colon + 1).trim();
+    if (FORBIDDEN.test(value)) throw malformed(); // a bare CR or LF would split the head the device sees
     names.push(name.toLowerCase());
-    values.push(line.slice(colon + 1).trim());
+    values.push(value);
   }
   lines.shift();
   return { method: m[1], target: m[2], minor: Number(m[3]), lines, names, values };

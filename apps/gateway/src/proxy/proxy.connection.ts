@@ -106,15 +106,21 @@ export class ProxyConnection {
         b.stream.ack(n);
       }
     });
-    socket.on('end', () => {
-      // A user that half-closes after its last request still gets the answers it is owed.
-      if (!this.inflight.length && this.phase !== 'tunnel') socket.end();
-    });
+    // A user that half-closes after its last request still gets the answers it is owed.
+    socket.on('end', () => this.endIfDone());
     socket.on('close', () => this.cleanup());
     socket.on('error', () => socket.destroy());
     socket.on('timeout', () => {
       if (!this.inflight.length && this.phase !== 'tunnel') socket.destroy();
     });
+  }
+
+  /** After the user's FIN: close once nothing it asked for is still owed. */
+  private endIfDone(): void {
+    if (!this.socket.readableEnded || this.phase === 'closed' || this.phase === 'tunnel') return;
+    if (this.inflight.length || this.phase !== 'head' || this.reqBody) return;
+    if (this.inBuf && this.inBuf.indexOf(HEAD_END) >= 0) return; // a whole request still to serve
+    this.finish();
   }
 
   // ---- user -> device ------------------------------------------------------------------------
@@ -228,6 +234,7 @@ export class ProxyConnection {
         if (this.phase === 'closed') return;
         this.ctx.log.error(`presence lookup failed: ${err.message}`);
         this.refuse(new RequestRefusal(502, 'Presence store unreachable', this.reqBody !== null));
+        this.pump();
       },
     );
     return false;
@@ -273,19 +280,22 @@ export class ProxyConnection {
     this.reqBody = null;
     this.phase = 'head';
     if (r.close) this.finish();
+    else this.endIfDone();
   }
 
   // ---- device -> user ------------------------------------------------------------------------
 
   onDeviceData(b: Binding, chunk: Buffer): void {
     if (b !== this.binding || this.phase === 'closed') return;
+    const carried = this.respHead; // the start of a response head from an earlier chunk, not passed on yet
     let off = 0;
+    let hold = chunk.length; // bytes from here on wait for the rest of their head
     try {
       while (off < chunk.length && this.phase !== 'tunnel') {
         if (!this.respBody) {
           const after = this.takeResponseHead(b, chunk, off);
           if (after < 0) {
-            off = chunk.length;
+            hold = off;
             break;
           }
           off = after;
@@ -299,10 +309,15 @@ export class ProxyConnection {
       }
     } catch (err) {
       if (!(err instanceof ResponseHeadError || err instanceof FramingError)) throw err;
-      return this.deviceProtocolError(b, chunk, off, err.message);
+      return this.deviceProtocolError(b, carried ? undefined : chunk.subarray(0, off), err.message);
     }
-    if (this.socket.write(chunk)) b.stream.ack(chunk.length);
-    else b.unacked += chunk.length;
+    // A head is passed on only once it is whole: a malformed one can still be answered with a clean 502.
+    let out = hold === chunk.length ? chunk : chunk.subarray(0, hold);
+    if (carried && hold > 0) out = Buffer.concat([carried, out]);
+    if (out.length) {
+      if (this.socket.write(out)) b.stream.ack(out.length);
+      else b.unacked += out.length;
+    }
     this.afterResponses(b);
   }
 
@@ -335,6 +350,10 @@ export class ProxyConnection {
     const info = parseResponseHead(head);
     const p = this.inflight[0];
     if (!p) throw new ResponseHeadError('a response nobody asked for');
+    if (info.status < 200 && info.status !== 101) {
+      this.armTimer(); // interim (100 Continue): the device is there; the final answer still has request_timeout
+      return after;
+    }
     p.responded = true;
     this.clearTimer();
     if (info.status === 101) {
@@ -343,7 +362,6 @@ export class ProxyConnection {
       this.ctx.onResponse(101, (this.ctx.clock.now() - p.started) / 1000);
       return chunk.length;
     }
-    if (info.status < 200) return after; // interim (100 Continue): the final answer follows
     this.respStatus = info.status;
     if (info.close) b.doomed = true;
     const noBody = p.method === 'HEAD' || info.status === 204 || info.status === 304;
@@ -379,11 +397,11 @@ export class ProxyConnection {
       if (this.binding === b && !this.inflight.length) this.dropBinding(b, 'release');
       return this.finish();
     }
-    if (!this.inflight.length && this.socket.readableEnded) return this.finish();
     if (this.phase === 'blocked' && !this.inflight.length) {
       this.phase = 'head';
       this.pump();
     }
+    this.endIfDone();
   }
 
   onDeviceEnd(b: Binding): void {
@@ -438,6 +456,7 @@ export class ProxyConnection {
     if (close || this.closeAfterWrite) return this.finish();
     if (this.phase === 'blocked') this.phase = 'head';
     this.pump();
+    this.endIfDone();
   }
 
   private cutShort(b: Binding, reason: string): void {
@@ -445,11 +464,16 @@ export class ProxyConnection {
     this.socket.destroy();
   }
 
-  private deviceProtocolError(b: Binding, chunk: Buffer, off: number, why: string): void {
+  /** The device sent something that is not HTTP/1.x: its connection is dropped, the user hears a clean 502. */
+  private deviceProtocolError(b: Binding, before: Buffer | undefined, why: string): void {
     this.ctx.log.warn(`device ${b.mac} sent a malformed response (${why})`, { user: this.srcaddr });
+    const midBody = this.respBody !== null || !!this.inflight[0]?.responded;
+    this.respHead = null;
+    this.respBody = null;
     this.dropBinding(b, 'reset');
-    if (this.inflight[0]?.responded || this.respBody) return void this.socket.destroy();
-    if (off) this.socket.write(chunk.subarray(0, off));
+    if (midBody) return void this.socket.destroy();
+    if (before?.length) this.socket.write(before); // whole answers that came before the bad one
+    if (!this.inflight.length) return this.afterResponses(b); // it spoke unasked on an idle connection
     this.failRequests(new TunnelError('device-error', 'Device sent a malformed response'));
   }
 

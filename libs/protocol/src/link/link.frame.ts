@@ -94,25 +94,33 @@ export function encodePacket(frames: Buffer): Buffer {
 export function decodePacket(buf: Buffer): Buffer {
   let off = 0;
   let frames: Buffer = EMPTY;
+  const varint = (): number => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      if (off >= buf.length || shift > 49) throw new FrameDecodeError('truncated packet');
+      const b = buf[off++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+  };
   while (off < buf.length) {
-    const tag = buf[off++];
-    const wire = tag & 7;
-    if (wire === 2) {
-      let len = 0;
-      let shift = 0;
-      for (;;) {
-        if (off >= buf.length) throw new FrameDecodeError('truncated packet');
-        const b = buf[off++];
-        len += (b & 0x7f) * 2 ** shift;
-        if (b < 0x80) break;
-        shift += 7;
-      }
+    const tag = varint();
+    const wire = tag % 8;
+    const field = Math.floor(tag / 8);
+    let skip = 0;
+    if (wire === 0) varint();
+    else if (wire === 1) skip = 8;
+    else if (wire === 5) skip = 4;
+    else if (wire === 2) {
+      const len = varint();
       if (off + len > buf.length) throw new FrameDecodeError('truncated packet');
-      if (tag >>> 3 === 1) frames = buf.subarray(off, off + len);
-      off += len;
-    } else if (wire === 0) {
-      while (off < buf.length && buf[off++] >= 0x80);
+      if (field === 1) frames = buf.subarray(off, off + len);
+      skip = len;
     } else throw new FrameDecodeError(`unexpected wire type ${wire}`);
+    if (off + skip > buf.length) throw new FrameDecodeError('truncated packet');
+    off += skip;
   }
   return frames;
 }

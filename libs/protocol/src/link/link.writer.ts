@@ -1,16 +1,19 @@
 import type { Writable } from 'node:stream';
 import { FRAME_HEADER, FrameType, frameHeader } from './link.frame';
 
-/** Flush early once this much is waiting, so one message never grows large. */
+/** Flush early once this much is waiting; also the largest message written (gRPC caps a message at 8 MiB). */
 const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * Frames written in the same turn of the event loop leave together in one message: under load many
  * streams share a gRPC message; alone, a frame waits at most one turn. While the call is full,
- * frames wait here; the per-stream windows bound how many can.
+ * frames wait here (the per-stream windows bound how many can) and leave in several messages.
  */
 export class LinkWriter {
+  /** Frame headers and payloads, in order; `frameEnds[i]` is the index in `parts` after frame i. */
   private parts: Buffer[] = [];
+  private frameBytes: number[] = [];
+  private frameEnds: number[] = [];
   private bytes = 0;
   private scheduled = false;
   private blocked = false;
@@ -26,6 +29,8 @@ export class LinkWriter {
     const len = payload?.length ?? 0;
     this.parts.push(frameHeader(type, id, len));
     if (len) this.parts.push(payload as Buffer);
+    this.frameEnds.push(this.parts.length);
+    this.frameBytes.push(FRAME_HEADER + len);
     this.bytes += FRAME_HEADER + len;
     if (this.bytes >= MAX_BATCH_BYTES) this.flush();
     else if (!this.scheduled) {
@@ -39,11 +44,28 @@ export class LinkWriter {
     this.flush();
   };
 
+  /** Writes what waits, whole frames in messages of at most MAX_BATCH_BYTES, until the call is full. */
   flush(): void {
-    if (!this.parts.length || this.blocked || this.out.destroyed || this.out.writableEnded) return;
-    const batch = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.bytes);
-    this.parts = [];
-    this.bytes = 0;
-    if (!this.out.write(batch)) this.blocked = true;
+    while (this.frameEnds.length && !this.blocked && !this.out.destroyed && !this.out.writableEnded) {
+      let frames = 0;
+      let bytes = 0;
+      while (frames < this.frameEnds.length && (frames === 0 || bytes + this.frameBytes[frames] <= MAX_BATCH_BYTES))
+        bytes += this.frameBytes[frames++];
+      let batch: Buffer[];
+      if (frames === this.frameEnds.length) {
+        batch = this.parts;
+        this.parts = [];
+        this.frameBytes = [];
+        this.frameEnds = [];
+      } else {
+        const cut = this.frameEnds[frames - 1];
+        batch = this.parts.slice(0, cut);
+        this.parts = this.parts.slice(cut);
+        this.frameBytes = this.frameBytes.slice(frames);
+        this.frameEnds = this.frameEnds.slice(frames).map((e) => e - cut);
+      }
+      this.bytes -= bytes;
+      if (!this.out.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes))) this.blocked = true;
+    }
   }
 }

@@ -1,7 +1,7 @@
 /** Bytes one side may send on a stream before the other grants more. */
-export const STREAM_WINDOW = 512 * 1024;
+export const STREAM_WINDOW = 1024 * 1024;
 /** The receiver grants in steps of at least this (fewer window frames). */
-const GRANT_STEP = 64 * 1024;
+const GRANT_STEP = 128 * 1024;
 
 /**
  * Per-stream flow control, both directions. A sender stops once it is a window ahead of what the
