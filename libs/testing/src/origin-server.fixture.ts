@@ -26,7 +26,12 @@ export function sha256(buf: Buffer): string {
  * - GET /drop             headers and 64 KiB of a longer body, then the connection is cut
  * - GET /stream/N         N pattern bytes written only as fast as the reader takes them (`streamed` counts them)
  * - GET /headers          the request head as JSON
+ * - GET /whoami           `<label> <path>` (to tell which device answered which request)
+ * - GET /malformed        a response whose status line is not HTTP; the connection stays open
+ * - GET /interim          100 Continue (unasked), then 200 `after 100`
+ * - any Upgrade request   101 Switching Protocols, then every byte echoed back
  * - anything else         200 `<METHOD> <path>`
+ * `connections` counts the TCP connections accepted (each is one device channel behind an agent).
  */
 export class OriginServer {
   readonly server: http.Server;
@@ -34,17 +39,27 @@ export class OriginServer {
   requests = 0;
   /** Bytes of /stream/N the network has accepted so far (the back-pressure probe). */
   streamed = 0;
+  /** TCP connections accepted so far. */
+  connections = 0;
 
-  constructor() {
+  constructor(readonly label = 'origin') {
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.on('connection', (s: Socket) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      this.requests++;
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`);
+      if (head.length) socket.write(head);
+      socket.on('error', () => socket.destroy());
+      socket.pipe(socket);
+    });
   }
 
-  static async start(): Promise<OriginServer> {
-    const o = new OriginServer();
+  static async start(opts: { label?: string } = {}): Promise<OriginServer> {
+    const o = new OriginServer(opts.label);
     await new Promise<void>((r) => o.server.listen(0, '127.0.0.1', () => r()));
     return o;
   }
@@ -94,6 +109,14 @@ export class OriginServer {
       case '/headers':
         res.setHeader('Content-Type', 'application/json');
         return void res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.rawHeaders }));
+      case '/whoami':
+        return void res.end(`${this.label} ${req.url}`);
+      case '/malformed':
+        req.socket.write('HTTP/1.1 OK 200\r\nContent-Length: 2\r\n\r\nok');
+        return;
+      case '/interim':
+        res.writeContinue();
+        return void setTimeout(() => res.end('after 100'), 20);
       default:
         req.resume();
         res.end(`${req.method} ${req.url}`);

@@ -101,6 +101,15 @@ export class RawHttpConnection {
     return { status: Number(m[1]), headers, body };
   }
 
+  /** Reads exactly `n` raw bytes (after an upgrade, say); they are consumed like a response. */
+  async readBytes(n: number, timeoutMs = 10_000): Promise<Buffer> {
+    await this.until(() => this.buf.length >= n || this.closedFlag, timeoutMs, `${n} bytes`);
+    if (this.buf.length < n) throw new Error(`connection closed after ${this.buf.length} of ${n} bytes`);
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
   /** Resolves true if the peer closes the connection within `timeoutMs`, false otherwise. */
   async waitClosed(timeoutMs = 5000): Promise<boolean> {
     try {

@@ -290,6 +290,7 @@ export class ProxyConnection {
     const carried = this.respHead; // the start of a response head from an earlier chunk, not passed on yet
     let off = 0;
     let hold = chunk.length; // bytes from here on wait for the rest of their head
+    let carriedDone = false; // the carried head was completed by this chunk: it goes out first
     try {
       while (off < chunk.length && this.phase !== 'tunnel') {
         if (!this.respBody) {
@@ -298,6 +299,7 @@ export class ProxyConnection {
             hold = off;
             break;
           }
+          if (carried) carriedDone = true;
           off = after;
           continue;
         }
@@ -309,11 +311,12 @@ export class ProxyConnection {
       }
     } catch (err) {
       if (!(err instanceof ResponseHeadError || err instanceof FramingError)) throw err;
-      return this.deviceProtocolError(b, carried ? undefined : chunk.subarray(0, off), err.message);
+      const before = carriedDone ? Buffer.concat([carried as Buffer, chunk.subarray(0, off)]) : carried ? undefined : chunk.subarray(0, off);
+      return this.deviceProtocolError(b, before, err.message);
     }
     // A head is passed on only once it is whole: a malformed one can still be answered with a clean 502.
     let out = hold === chunk.length ? chunk : chunk.subarray(0, hold);
-    if (carried && hold > 0) out = Buffer.concat([carried, out]);
+    if (carriedDone) out = Buffer.concat([carried as Buffer, out]);
     if (out.length) {
       if (this.socket.write(out)) b.stream.ack(out.length);
       else b.unacked += out.length;
@@ -471,8 +474,8 @@ export class ProxyConnection {
     this.respHead = null;
     this.respBody = null;
     this.dropBinding(b, 'reset');
+    if (before?.length) this.socket.write(before); // what came before the bad part: whole answers, or the start of this one
     if (midBody) return void this.socket.destroy();
-    if (before?.length) this.socket.write(before); // whole answers that came before the bad one
     if (!this.inflight.length) return this.afterResponses(b); // it spoke unasked on an idle connection
     this.failRequests(new TunnelError('device-error', 'Device sent a malformed response'));
   }
