@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { decodePacket, encodePacket } from './link';
 
 /** The `tether.tunnel.v1.Tunnel` service, loaded once from tunnel.proto (shipped beside this file). */
 let cached: grpc.ServiceDefinition | undefined;
@@ -19,21 +18,24 @@ function load(): void {
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     tether: { tunnel: { v1: { Tunnel: grpc.ServiceClientConstructor } } };
   };
-  // Link packets are encoded by hand: the frames inside are already bytes, protobufjs would only copy them.
+  // Link packets are encoded by the link itself (link.writer.ts, link.frame.ts): the frames inside are
+  // already bytes, protobufjs would only copy them. gRPC passes the encoded messages as they are.
   const generated = pkg.tether.tunnel.v1.Tunnel.service;
   const service: grpc.ServiceDefinition = {
     ...generated,
     Link: {
       ...generated.Link,
-      requestSerialize: encodePacket,
-      requestDeserialize: decodePacket,
-      responseSerialize: encodePacket,
-      responseDeserialize: decodePacket,
+      requestSerialize: asBytes,
+      requestDeserialize: asBytes,
+      responseSerialize: asBytes,
+      responseDeserialize: asBytes,
     },
   };
   clientCtor = grpc.makeGenericClientConstructor(service, 'Tunnel');
   cached = service;
 }
+
+const asBytes = (b: Buffer): Buffer => b;
 
 export function tunnelService(): grpc.ServiceDefinition {
   load();

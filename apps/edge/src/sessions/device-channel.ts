@@ -45,6 +45,10 @@ export class DeviceChannel implements LeasedChannel {
     return !this.ended && !this.closed && !this.channel.destroyed;
   }
 
+  get queued(): number {
+    return this.channel.writableLength;
+  }
+
   write(chunk: Buffer): boolean {
     if (!this.usable) return true; // the stream learns of the loss through close()
     this.count.tx(chunk.length);

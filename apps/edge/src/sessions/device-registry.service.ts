@@ -3,6 +3,7 @@ import type { PresenceRecord } from '@tether/presence';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { edgeAddress } from '../edge.identity';
 import { DeviceSession } from './device-session';
+import { RemoteEdges } from './remote-edges';
 
 /**
  * The devices this edge holds. Invariants: at most one session per MAC here; presence points at a
@@ -13,7 +14,9 @@ import { DeviceSession } from './device-session';
 export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, DeviceSession>();
   private heartbeat?: { unref?(): void };
+  private liveness?: { unref?(): void };
   private stopping = false;
+  private readonly remotes: RemoteEdges;
   readonly edgeId: string;
   readonly address: string;
   private readonly log;
@@ -22,14 +25,21 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     this.edgeId = deps.config.stserverid;
     this.address = edgeAddress(deps.config);
     this.log = deps.logger.child('edge');
+    this.remotes = new RemoteEdges({ presence: deps.presence, clock: deps.clock });
   }
 
   async onModuleInit(): Promise<void> {
+    // Two beats: the edge's own liveness key is short-lived (edge_ttl) so gateways drop a dead edge within
+    // seconds; the claims (many, refreshed in batched scripts) live presence_ttl.
     const every = Math.max(1000, (this.deps.config.presence_ttl * 1000) / 3);
     this.heartbeat = this.deps.clock.setInterval(() => void this.beat(), every);
     this.heartbeat.unref?.();
+    const alive = Math.max(1000, this.edgeTtlMs / 3);
+    this.liveness = this.deps.clock.setInterval(() => void this.announce(), alive);
+    this.liveness.unref?.();
     // Redis back (possibly empty): re-announce now rather than at the next heartbeat.
-    this.deps.presence.onReconnect?.(() => void this.beat());
+    this.deps.presence.onReconnect?.(() => void this.announce().then(() => this.beat()));
+    await this.announce();
     await this.beat();
   }
 
@@ -72,11 +82,15 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   private evictRemote(prev: PresenceRecord): void {
-    this.deps.edgeLink
-      .command(prev.edgeAddress, { mac: prev.mac, epoch: prev.epoch, command: 'evict' })
-      .catch((err: Error) =>
-        this.log.debug(`could not tell edge ${prev.edgeId} to drop ${prev.connectionId}: ${err.message}`),
-      );
+    void this.remotes.reachable(prev.edgeId).then((reachable) => {
+      if (!reachable) return;
+      this.deps.edgeLink
+        .command(prev.edgeAddress, { mac: prev.mac, epoch: prev.epoch, command: 'evict' })
+        .catch((err: Error) => {
+          this.remotes.failed(prev.edgeId);
+          this.log.debug(`could not tell edge ${prev.edgeId} to drop ${prev.connectionId}: ${err.message}`);
+        });
+    });
   }
 
   /** Closes the local connection of `mac` if it is the given epoch (any epoch when empty). */
@@ -97,14 +111,29 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
       .catch((err: Error) => this.log.warn(`presence release failed: ${err.message}`, session.logCtx));
   }
 
-  /** Heartbeat: the edge key, then every claim (re-created if Redis lost it). */
-  private async beat(): Promise<void> {
+  /** Never longer than the claims' own TTL. */
+  private get edgeTtlMs(): number {
+    return Math.min(this.deps.config.edge_ttl, this.deps.config.presence_ttl) * 1000;
+  }
+
+  /** The edge's liveness key (gateways route only to edges that have one). */
+  private async announce(): Promise<void> {
     // A reconnect during shutdown must not re-announce an edge that has withdrawn.
     if (this.stopping) return;
     try {
-      await this.deps.presence.announceEdge(this.edgeId, this.address);
-      const held = this.all().filter((s) => s.epoch);
-      const lost = await this.deps.presence.refresh(held.map((s) => this.record(s)));
+      await this.deps.presence.announceEdge(this.edgeId, this.address, this.edgeTtlMs);
+    } catch (err) {
+      this.log.warn(`edge liveness heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Heartbeat of every claim (re-created if Redis lost it). */
+  private async beat(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const held: PresenceRecord[] = [];
+      for (const s of this.sessions.values()) if (s.epoch) held.push(this.record(s));
+      const lost = await this.deps.presence.refresh(held);
       for (const mac of lost) this.sessions.get(mac)?.close('a newer connection of the same device took over');
     } catch (err) {
       this.log.warn(`presence heartbeat failed: ${(err as Error).message}`);
@@ -127,6 +156,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.heartbeat) this.deps.clock.clearInterval(this.heartbeat);
+    if (this.liveness) this.deps.clock.clearInterval(this.liveness);
     const all = this.all();
     for (const s of all) s.close('server shutting down');
     await Promise.allSettled(all.map((s) => this.deps.presence.release(s.mac, s.epoch)));

@@ -318,7 +318,9 @@ export class ProxyConnection {
     let out = hold === chunk.length ? chunk : chunk.subarray(0, hold);
     if (carriedDone) out = Buffer.concat([carried as Buffer, out]);
     if (out.length) {
-      if (this.socket.write(out)) b.stream.ack(out.length);
+      const ok = this.socket.write(out);
+      if (this.socket.writableLength === 0) b.stream.ack(out.length, true);
+      else if (ok) b.stream.ack(out.length);
       else b.unacked += out.length;
     }
     this.afterResponses(b);

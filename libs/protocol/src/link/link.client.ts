@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { TunnelError, isTunnelErrorCode } from '../tunnel.error';
-import { FrameType, decodeFrames, jsonPayload, u32 } from './link.frame';
+import { FrameType, decodeFrames, decodePacket, jsonPayload, u32 } from './link.frame';
 import { LinkWriter } from './link.writer';
 import type { DeviceTunnel, StreamSink, TunnelStream } from './link.types';
 import { StreamWindow } from './stream.window';
@@ -26,8 +26,8 @@ class ClientStream implements TunnelStream {
     return this.window.sent(chunk.length);
   }
 
-  ack(bytes: number): void {
-    if (!this.closed) this.window.ack(bytes);
+  ack(bytes: number, atOnce = false): void {
+    if (!this.closed) this.window.ack(bytes, atOnce);
   }
 
   release(): void {
@@ -65,7 +65,7 @@ export class LinkClient implements DeviceTunnel {
     this.writer = new LinkWriter(call);
     call.on('data', (batch: Buffer) => {
       try {
-        decodeFrames(batch, this.onFrame);
+        decodeFrames(decodePacket(batch), this.onFrame);
       } catch (err) {
         this.breakAll(new TunnelError('internal', `Edge sent a malformed frame (${(err as Error).message})`));
         call.destroy();

@@ -71,23 +71,24 @@ export function decodeFrames(batch: Buffer, fn: (type: number, id: number, paylo
   }
 }
 
-/**
- * `Packet { bytes frames = 1; }` encoded by hand (tag, varint length, bytes): protobufjs would walk a
- * message object and copy the bytes for the same result.
- */
-export function encodePacket(frames: Buffer): Buffer {
-  const len = frames.length;
+/** The bytes before `length` bytes of frames in an encoded `Packet { bytes frames = 1; }`: tag, varint length. */
+export function packetPrefix(length: number): Buffer {
   const head: number[] = [0x0a];
-  let n = len;
+  let n = length;
   while (n > 0x7f) {
     head.push((n & 0x7f) | 0x80);
     n >>>= 7;
   }
   head.push(n);
-  const out = Buffer.allocUnsafe(head.length + len);
-  for (let i = 0; i < head.length; i++) out[i] = head[i];
-  frames.copy(out, head.length);
-  return out;
+  return Buffer.from(head);
+}
+
+/**
+ * `Packet { bytes frames = 1; }` encoded by hand: protobufjs would walk a message object and copy the
+ * bytes for the same result. (The writer builds prefix and frames in one piece; this is for tests.)
+ */
+export function encodePacket(frames: Buffer): Buffer {
+  return Buffer.concat([packetPrefix(frames.length), frames]);
 }
 
 /** The frames of a `Packet`; unknown fields are skipped as protobuf requires. */

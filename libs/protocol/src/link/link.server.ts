@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { TunnelError } from '../tunnel.error';
-import { FrameType, decodeFrames, jsonPayload, u32 } from './link.frame';
+import { FrameType, decodeFrames, decodePacket, jsonPayload, u32 } from './link.frame';
 import { LinkWriter } from './link.writer';
 import type { ChannelEvents, ChannelOpener, LeasedChannel } from './link.types';
 import { StreamWindow } from './stream.window';
@@ -27,7 +27,10 @@ export function serveLink(call: Duplex, opener: ChannelOpener): void {
   };
 
   const write = (s: Serving, chunk: Buffer) => {
-    if ((s.lease as LeasedChannel).write(chunk)) s.window.ack(chunk.length);
+    const lease = s.lease as LeasedChannel;
+    const ok = lease.write(chunk);
+    if (lease.queued === 0) s.window.ack(chunk.length, true);
+    else if (ok) s.window.ack(chunk.length);
     else s.unacked += chunk.length;
   };
 
@@ -114,7 +117,7 @@ export function serveLink(call: Duplex, opener: ChannelOpener): void {
 
   call.on('data', (batch: Buffer) => {
     try {
-      decodeFrames(batch, onFrame);
+      decodeFrames(decodePacket(batch), onFrame);
     } catch {
       call.destroy();
     }

@@ -62,6 +62,10 @@ class FakeLease implements LeasedChannel {
     this.written.push(Buffer.from(chunk));
     return this.writeResult;
   }
+  /** A channel whose buffer is full has bytes queued; one that takes them has none. */
+  get queued(): number {
+    return this.writeResult ? 0 : 1;
+  }
   bind(events: ChannelEvents): void {
     this.events = events;
   }

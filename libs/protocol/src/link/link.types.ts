@@ -14,8 +14,11 @@ export interface TunnelStream {
   /** Bytes for the device; false once its window is used up: stop until `onDrain`. */
   write(chunk: Buffer): boolean;
   onDrain?: () => void;
-  /** The sink's consumer took `bytes` (written on without back-pressure): the edge may send more. */
-  ack(bytes: number): void;
+  /**
+   * The sink's consumer took `bytes` (written on without back-pressure): the edge may send more.
+   * `atOnce`: they went straight through with nothing queued, which grows the stream's window.
+   */
+  ack(bytes: number, atOnce?: boolean): void;
   /** Done at a message boundary: the device connection behind it may serve another stream. */
   release(): void;
   /** Abandoned mid-message: the device connection behind it is closed. */
@@ -40,7 +43,10 @@ export interface ChannelEvents {
 }
 
 export interface LeasedChannel {
+  /** false: buffers are full, wait for drain(). */
   write(chunk: Buffer): boolean;
+  /** Bytes written but not yet passed on (0: they went straight through). */
+  readonly queued: number;
   bind(events: ChannelEvents): void;
   pause(): void;
   resume(): void;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { FRAME_HEADER, FrameType, frameHeader } from './link.frame';
+import { FRAME_HEADER, FrameType, frameHeader, packetPrefix } from './link.frame';
 
 /** Flush early once this much is waiting; also the largest message written (gRPC caps a message at 8 MiB). */
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -7,7 +7,8 @@ const MAX_BATCH_BYTES = 256 * 1024;
 /**
  * Frames written in the same turn of the event loop leave together in one message: under load many
  * streams share a gRPC message; alone, a frame waits at most one turn. While the call is full,
- * frames wait here (the per-stream windows bound how many can) and leave in several messages.
+ * frames wait here (the per-stream windows bound how many can) and leave in several messages. A
+ * message is written as an encoded `Packet`, built in one copy.
  */
 export class LinkWriter {
   /** Frame headers and payloads, in order; `frameEnds[i]` is the index in `parts` after frame i. */
@@ -65,7 +66,9 @@ export class LinkWriter {
         this.frameEnds = this.frameEnds.slice(frames).map((e) => e - cut);
       }
       this.bytes -= bytes;
-      if (!this.out.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes))) this.blocked = true;
+      const prefix = packetPrefix(bytes);
+      batch.unshift(prefix);
+      if (!this.out.write(Buffer.concat(batch, prefix.length + bytes))) this.blocked = true;
     }
   }
 }

@@ -1,16 +1,22 @@
-/** Bytes one side may send on a stream before the other grants more. */
+/** Bytes one side may send on a new stream before the other grants more. */
 export const STREAM_WINDOW = 1024 * 1024;
+/** A stream whose consumer keeps up grows its window up to this (bulk transfers). */
+export const MAX_STREAM_WINDOW = 4 * 1024 * 1024;
 /** The receiver grants in steps of at least this (fewer window frames). */
 const GRANT_STEP = 128 * 1024;
 
 /**
  * Per-stream flow control, both directions. A sender stops once it is a window ahead of what the
  * far side's consumer took; a receiver grants only bytes its consumer took (written without
- * back-pressure, or drained). So one slow reader holds back its own stream, never the link.
+ * back-pressure, or drained). So one slow reader holds back its own stream, never the link, and
+ * holds at most STREAM_WINDOW in buffers. A consumer that takes bytes as fast as they come (written
+ * straight through) earns a larger window, up to MAX_STREAM_WINDOW: one window per round trip of
+ * grants is what limits a single transfer.
  */
 export class StreamWindow {
   private credit = STREAM_WINDOW;
   private unacked = 0;
+  private size = STREAM_WINDOW;
 
   constructor(private readonly grant: (bytes: number) => void) {}
 
@@ -31,13 +37,22 @@ export class StreamWindow {
     return this.credit > 0;
   }
 
-  /** The local consumer took `bytes` of what the far side sent. */
-  ack(bytes: number): void {
-    this.unacked += bytes;
+  /**
+   * The local consumer took `bytes` of what the far side sent; `atOnce` when they went straight
+   * through (nothing queued behind them), which grows the window.
+   */
+  ack(bytes: number, atOnce = false): void {
+    let n = bytes;
+    if (atOnce && this.size < MAX_STREAM_WINDOW) {
+      const extra = Math.min(bytes, MAX_STREAM_WINDOW - this.size);
+      this.size += extra;
+      n += extra;
+    }
+    this.unacked += n;
     if (this.unacked >= GRANT_STEP) {
-      const n = this.unacked;
+      const g = this.unacked;
       this.unacked = 0;
-      this.grant(n);
+      this.grant(g);
     }
   }
 }
