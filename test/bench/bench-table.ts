@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { MachineInfo } from './proc';
 
+/** The columns: direct to the origin, the two baselines, and tether. */
+export type PathKey = 'direct' | 'haproxy' | 'openssh' | 'tether';
+
 /** One figure of every path: direct to the origin, the two baselines, and tether. */
 export interface Row {
   figure: string;
@@ -14,6 +17,8 @@ export interface Row {
   ratio?: boolean;
   /** The goal: tether/OpenSSH at least this (then the row says met or not). */
   goal?: number;
+  /** A goal on tether's own figure instead: at most `max` / at least `min`; `text` is the goal column. */
+  limit?: { max?: number; min?: number; text: string };
 }
 
 export interface RunInfo {
@@ -29,6 +34,8 @@ export interface RunInfo {
   /** Goals met, e.g. `0 of 3`. */
   goals: string;
   notes: string[];
+  /** Markdown lines after the table (the plots). */
+  after?: string[];
 }
 
 export const START = '<!-- bench:start -->';
@@ -46,8 +53,13 @@ export function ratioOf(r: Row): number | undefined {
   return r.tether / r.openssh;
 }
 
-/** Whether the row meets its goal; undefined when it has none or no ratio. */
+/** Whether the row meets its goal; undefined when it has none or lacks the figures to judge it. */
 export function met(r: Row): boolean | undefined {
+  if (r.limit) {
+    const v = r.tether;
+    if (v === undefined || !Number.isFinite(v)) return undefined;
+    return (r.limit.max === undefined || v <= r.limit.max) && (r.limit.min === undefined || v >= r.limit.min);
+  }
   const q = ratioOf(r);
   return r.goal === undefined || q === undefined ? undefined : q >= r.goal;
 }
@@ -64,8 +76,8 @@ function cells(r: Row): string[] {
     num(r.openssh, r.digits),
     num(r.tether, r.digits),
     q === undefined ? '' : `${q.toFixed(q < 0.1 ? 3 : 2)}x`,
-    r.goal === undefined ? '' : `>= ${r.goal.toFixed(1)}x`,
-    r.goal === undefined ? '' : m === undefined ? '—' : m ? 'yes' : 'no',
+    r.limit ? r.limit.text : r.goal === undefined ? '' : `>= ${r.goal.toFixed(1)}x`,
+    r.goal === undefined && !r.limit ? '' : m === undefined ? '—' : m ? 'yes' : 'no',
   ];
 }
 
@@ -104,6 +116,7 @@ export function latestRun(info: RunInfo, rows: Row[]): string {
     '',
     markdownTable(rows),
     ...(info.notes.length ? ['', ...info.notes.map((n) => `- ${n}`)] : []),
+    ...(info.after?.length ? ['', ...info.after] : []),
     END,
   ].join('\n');
 }
@@ -144,8 +157,8 @@ in the same run:
   AES-256-GCM). The load goes to sshd's tunnel port in origin form (\`GET /bytes/1024\`): OpenSSH has no proxy
   of its own, so this is the raw tunnel without the HTTP proxy hop that tether has, the fairest C baseline.
 - **tether** (the cluster path): a \`TetherCluster\` fixture (a redis-server, 1 edge, 1 gateway) and a
-  \`tether agent\` per origin (\`--max-conn 32\`, so the device's own limit is not the cap): load generator →
-  gateway (node:http forward proxy) → gRPC → edge → SSH channel inside mutual TLS → agent → origin. Edge,
+  \`tether agent\` per origin (\`--max-conn 256\`, so the device's own limit is not the cap, also at 256 users):
+  load generator → gateway (forward proxy) → gRPC → edge → SSH channel inside mutual TLS → agent → origin. Edge,
   gateway and agents log at notice level, which logs nothing per request. Warning level is not possible,
   because the cluster fixture waits for notice lines (\`listen_user on\`, \`connected to\`) at start.
 
@@ -168,16 +181,47 @@ The measurements:
   answers \`{"bytes":N}\` once the body has ended (the bench checks N). It is the upload origin of every path,
   also when nginx serves the downloads (nginx cannot simply discard a request body). Through tether, a second
   agent (device \`00408c0be7c5\`) has it as its target. MB/s = curl's \`speed_upload\`.
+- **latency at a fixed rate** (issue "Performance and scale": added latency at 1,000 req/s): \`GET /bytes/1024\`
+  at a constant 1,000 requests/s for 15 s (\`--quick\`: 3 s) after 1 s that is not counted, on every path, from
+  the built-in constant-rate generator (\`test/bench/rate-worker.ts\`, a process of its own). Open loop: request
+  i goes out at start + i ms whatever happened to the ones before it, on a keep-alive connection of a Node
+  \`http.Agent\` (a new one when all are busy, up to 64; absolute URI through the gateway, origin form to the
+  others), and its latency counts from when it was *due*, not from when it went out, so a stall of the path or
+  of the generator shows as latency of every request due meanwhile (no coordinated omission). Latencies go
+  into 1 % log buckets (\`test/bench/latency-histogram.ts\`). Figures: p50, p99, p99.9 per path, and what each
+  path adds over direct at p50 and p99; **goal: tether adds at most 5 ms at p99**. The generator's own lag
+  (timers fire at ~1 ms granularity) is in every path's figures alike; the notes print its p99 per path.
+  The CPU rows of this phase are the path's own processes over the phase (warm-up included), per request.
+- **latency against concurrency**: closed loop, \`wrk -t1 -c1\` and \`-c256\`, 5 s each (\`--quick\`: 2 s), on
+  direct, OpenSSH and tether (haproxy is left out); 32 users is the small-request phase. Figures: requests/s,
+  p50 and p99 latency.
+- **MJPEG viewers** (tether only): a third agent process, \`tether agent --simulate --count 10 --fps 1000\`:
+  10 virtual cameras; \`--fps 1000\` is the camera's benchmark mode (\`UNPACED_FPS\` in
+  \`apps/device-agent/src/virtual-camera/virtual-camera.options.ts\`): every stream sends frames as fast as the
+  reader takes them, from 8 frames encoded once, so the figure is the path's and not the camera's 60 fps cap or
+  its JPEG encoder's. 50 viewers (\`test/bench/mjpeg-worker.ts\`, a process of its own, one connection each,
+  HTTP Basic auth), stream i from camera i mod 10: \`GET /axis-cgi/mjpg/video.cgi?resolution=1920x1080\`
+  (12.7 KB frames) through the gateway, counted for 10 s (\`--quick\`: 5 s) after 1 s. Figures: total MB/s,
+  frames/s (multipart boundaries counted as the bytes arrive), per-stream MB/s (slowest, median, fastest),
+  slowest/median (~1 when every stream gets its share, ~0 when one starves; **goal: at least 0.1, no stream
+  starves**; a stream refused or cut short counts as 0 MB/s there: its video stopped), the number of those,
+  and the CPU of the gateway, the edge and the cameras' agent.
 - **order and warm-up**: direct, haproxy, OpenSSH, each: small requests (after 1 s of the Node generator),
-  download (after 1 s of 16 MiB downloads), upload (after 1 s of 16 MiB uploads); each baseline is stopped
-  after its phases. Then tether: warmed up (5 s, \`--quick\` 3 s, of small requests from the Node generator:
-  the JIT of three Node processes needs that), download after 2 s of 16 MiB downloads, upload after 2 s of
-  16 MiB uploads, and small requests last, after 2 s more of warm-up. Warm-ups use the Node generator
-  because it lets its last requests finish, while wrk stops with 32 requests in flight, and the tether path
-  recovers slowly from aborted requests (see Observations).
+  1 and 256 users, download (after 1 s of 16 MiB downloads), upload (after 1 s of 16 MiB uploads), the fixed
+  rate; each baseline is stopped after its phases. Then tether: warmed up (5 s, \`--quick\` 3 s, of small
+  requests from the Node generator: the JIT of three Node processes needs that), download after 2 s of 16 MiB
+  downloads, upload after 2 s of 16 MiB uploads, the fixed rate, small requests after 2 s more of warm-up,
+  1 and 256 users, and MJPEG last (after a probe that the path answers; its agent is started for it and
+  stopped after). Warm-ups use the Node generator because it lets its last requests finish, while wrk stops
+  with its requests in flight, and the tether path has recovered slowly from aborted requests (see
+  Observations): wrk through tether comes after the other phases. \`--quick\` takes about 75 s in all.
 - **goals** (from \`PERFORMANCE.md\`): tether at least 1.0x the OpenSSH tunnel for small requests/s, bulk
-  download and bulk upload. Each of those rows prints tether/OpenSSH, the goal and whether this run met it;
-  the line "goals met" above the table counts them.
+  download and bulk upload; and on tether's own figures: added p99 at 1,000 req/s at most 5 ms, slowest MJPEG
+  stream at least 0.1 of the median. Each of those rows prints its goal and whether this run met it; the line
+  "goals met" above the table counts them.
+- **plots**: each run writes \`docs/plots/*.svg\` (\`test/bench/svg-plot.ts\`, no dependencies) and shows them
+  under its table: throughput per path, the latency CDF of the fixed-rate phase, latency against concurrency,
+  and the edge's RSS and idle CPU against devices from the fleet bench's \`docs/fleet-latest.json\`.
 - **CPU**: user + system time of each process from \`/proc/<pid>/stat\` over the measured phase, as % of one
   core (the machine has ${info.machine.cores} cores: the sum can reach ${info.machine.cores * 100} %). A path's own processes: tether's gateway, edge,
   agent (the upload agent in the upload phase) and redis; haproxy (one process, all its threads); sshd (the
@@ -206,12 +250,16 @@ ${END}
 # Optional: the bench installs what is missing itself when it runs as root (wrk: else its Node generator;
 # nginx: else its Node origin; the others: else that baseline is skipped).
 apt-get install -y wrk nginx haproxy openssh-server openssh-client stunnel4
-npm run bench                  # full run (~90 s), writes the table under "Latest run"
-npm run bench -- --quick       # 3 s / 128 MiB phases (~40 s; ~20 s more when it installs packages)
+npm run bench                  # full run (~4 min), writes the table under "Latest run" and docs/plots/*.svg
+npm run bench -- --quick       # short phases (~75 s; ~20 s more when it installs packages)
+npm run bench -- --quick --only latency,mjpeg   # some phases only (prints, writes nothing)
+npm run bench:presence         # presence lookups with 100,000 devices (~3 min; -- --quick ~1 min)
+npm run test:bench             # the bench's own unit specs
 \`\`\`
 
-Flags: \`--quick\`, \`--generator wrk|node\`, \`--origin nginx|node\`, \`--no-install\` (do not try
-\`apt-get install\`), \`--no-baselines\` (direct and tether only), \`--no-write\` (print only). The bench stops
+Flags: \`--quick\`, \`--only small,bulk,upload,latency,concurrency,mjpeg\` (those phases; print only),
+\`--generator wrk|node\`, \`--origin nginx|node\`, \`--no-install\` (do not try \`apt-get install\`),
+\`--no-baselines\` (direct and tether only), \`--no-write\` (print only). The bench stops
 everything it started, also on error or Ctrl-C; every load loop is bounded in time and count.
 
 Shared machines are noisy: absolute figures move by tens of percent between runs (see the noise rows); the

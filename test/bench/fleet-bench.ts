@@ -26,6 +26,8 @@ const AGENT_KEEPALIVE = 20;
  */
 const DEFAULT_RAMP_RATE = 150;
 const MAX_PER_AGENT = 2500;
+/** Claims per presence refresh script (libs/presence batches the heartbeat): scripts / batches = rounds. */
+const REFRESH_BATCH = 500;
 const SAMPLE = 50;
 /** The growth steps, as shares of N (1k / 5k / 10k of 10,000). */
 const STEPS = [0.1, 0.4, 0.5];
@@ -261,7 +263,7 @@ async function main(): Promise<void> {
         agentsPercent: cpu.reduce((a, x) => a + x.alsoPercent, 0) / cpu.length,
         othersPercent: cpu.reduce((a, x) => a + x.othersPercent, 0) / cpu.length,
         connectEdgeMsPerDevice,
-        heartbeats: (scripts1 - scripts0) / onEdge0,
+        heartbeats: (scripts1 - scripts0) / Math.ceil(onEdge0 / REFRESH_BATCH),
         edgeFds: fdCount(edge0.pid),
       };
       stages.push(stage);

@@ -17,6 +17,8 @@ export interface LoadTarget {
   port: number;
   /** `/bytes/1024` to an origin, or `http://<mac>/bytes/1024` to a proxy. */
   path: string;
+  /** A new connection per request (`Connection: close`): the proxy routes every request, not once per connection. */
+  close?: boolean;
 }
 
 export interface LoadGenerator {
@@ -81,9 +83,10 @@ function wrkGenerator(bin: string): LoadGenerator {
           // Proxy form: wrk sends `GET <wrk.path>`, so an absolute URL there is the absolute-form request.
           const script = join(dir, 'proxy.lua');
           const url = new URL(target.path);
-          writeFileSync(script, `wrk.path = ${JSON.stringify(target.path)}\nwrk.headers["Host"] = ${JSON.stringify(url.host)}\n`);
+          const close = target.close ? 'wrk.headers["Connection"] = "close"\n' : '';
+          writeFileSync(script, `wrk.path = ${JSON.stringify(target.path)}\nwrk.headers["Host"] = ${JSON.stringify(url.host)}\n${close}`);
           args.push('-s', script, `http://127.0.0.1:${target.port}`);
-        } else args.push(`http://127.0.0.1:${target.port}${target.path}`);
+        } else args.push(...(target.close ? ['-H', 'Connection: close'] : []), `http://127.0.0.1:${target.port}${target.path}`);
         const r = await run(bin, args, { timeoutMs: (seconds + 30) * 1000 });
         if (r.code !== 0) throw new Error(`wrk failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${r.stderr}${r.stdout}`);
         return parseWrk(r.stdout, seconds);
@@ -99,7 +102,7 @@ export function nodeGenerator(): LoadGenerator {
   return {
     name: `built-in Node ${process.version} generator (own process, keep-alive http.Agent)`,
     async run(target, connections, seconds) {
-      const job = { port: target.port, path: target.path, connections, durationMs: seconds * 1000 };
+      const job = { port: target.port, path: target.path, connections, durationMs: seconds * 1000, close: target.close };
       const r = await run(process.execPath, [join(__dirname, 'load-worker.js'), JSON.stringify(job)], {
         timeoutMs: (seconds + 30) * 1000,
       });

@@ -11,11 +11,13 @@ interface Job {
   connections: number;
   durationMs: number;
   maxRequests?: number;
+  /** A new connection per request. */
+  close?: boolean;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const maxRequests = job.maxRequests ?? 50_000_000;
-const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections });
+const agent = new http.Agent({ keepAlive: !job.close, maxSockets: job.connections, maxFreeSockets: job.connections });
 const hostHeader = job.path.startsWith('http://') ? new URL(job.path).host : `127.0.0.1:${job.port}`;
 
 // Latencies in 10 µs buckets up to 10 s (a fixed-size histogram: bounded memory at any rate).
@@ -29,7 +31,7 @@ let errors = 0;
 function once(): Promise<number> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: '127.0.0.1', port: job.port, path: job.path, agent, headers: { host: hostHeader }, timeout: 10_000 },
+      { host: '127.0.0.1', port: job.port, path: job.path, agent, headers: { host: hostHeader, ...(job.close ? { connection: 'close' } : {}) }, timeout: 10_000 },
       (res) => {
         res.on('data', () => undefined);
         res.on('end', () => resolve(res.statusCode ?? 0));

@@ -319,6 +319,20 @@ export class Daemon {
   }
 }
 
+/** The pid of the redis-server listening on `port` (its command line names the port), if visible. */
+export function redisPid(port: number): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes('redis-server') && cmd.includes(String(port))) return Number(name);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
 /** Pids of running processes whose command name (`/proc/<pid>/comm`) is one of `names`. */
 export function pidsNamed(names: string[]): number[] {
   const out: number[] = [];

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { FLEET_LEVERS } from './fleet-levers';
 import type { MachineInfo } from '../proc';
 import { machineLine } from '../bench-table';
 
@@ -39,7 +40,7 @@ export interface StageResult {
   othersPercent: number;
   /** Edge CPU per device connecting in this step (TLS + SSH handshake, hello, presence claim), ms. */
   connectEdgeMsPerDevice: number;
-  /** Presence refresh scripts Redis ran during the CPU windows / devices: how many heartbeats fell inside. */
+  /** Presence refresh scripts Redis ran during the CPU windows / scripts per round (one per 500 claims): heartbeat rounds inside. */
   heartbeats: number;
   edgeFds?: number;
 }
@@ -301,7 +302,7 @@ export function fleetSection(r: FleetRun): string {
     '`/proc/<pid>/stat`) over 10 s windows (the last step: 3 windows in a full run, one presence heartbeat period, as',
     'the heartbeat refreshes every claim once per `presence_ttl / 3` s), also sampled every second (the median is the',
     'steady cost of keepalives). "heartbeats in window" is the number of presence refresh scripts Redis ran during the',
-    'CPU windows divided by the devices. "edge CPU per connect" is the edge\'s CPU during a step\'s connections divided',
+    'CPU windows divided by the scripts of one round (one per 500 claims). "edge CPU per connect" is the edge\'s CPU during a step\'s connections divided',
     'by the devices that connected: what one TLS + SSH arrival costs it. Then the **storm**: SIGKILL',
     'of edge 0; every device drops at once, waits its reconnect jitter, finds edge 0 refusing and connects to edge 1.',
     'Done when presence says edge-1 for every MAC and 50 random devices answer `200` to a GET through the gateway.',
@@ -320,6 +321,8 @@ export function fleetSection(r: FleetRun): string {
     markdown(['figure', 'value', 'goal', 'met'], summaryRows(r).map((x) => [x.figure, x.value, x.goal, x.met]), 1),
     ...(s ? ['', `Storm timeline (seconds since SIGKILL: devices on edge 1): ${timeline(s)}`] : []),
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
+    '',
+    FLEET_LEVERS.trimEnd(),
     FLEET_END,
   ].join('\n');
 }

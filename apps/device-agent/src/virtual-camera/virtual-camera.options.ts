@@ -11,7 +11,7 @@ export interface VirtualCameraOptions {
   password: string;
   /** Initial root.RemoteService.ServerList (host:port entries). */
   serverList: string[];
-  /** Default MJPEG frame rate (1-60), default 10. */
+  /** Default MJPEG frame rate (1-60), default 10; or UNPACED_FPS (benchmarks only). */
   fps?: number;
   /** Default '11.11.0'. */
   firmware?: string;
@@ -51,20 +51,50 @@ export interface CameraConfig {
 }
 
 export const MAX_FPS = 60;
+/**
+ * Benchmarks only (`tether agent --simulate --fps 1000`): every MJPEG stream of the camera sends frames as fast as
+ * the reader takes them, from a few frames encoded once, so a throughput test measures the tunnel and not the
+ * frame rate or the JPEG encoder. Not accepted as a request's `fps` parameter; the camera reports MAX_FPS.
+ */
+export const UNPACED_FPS = 1000;
+
+/**
+ * The clock is the one setting the MJPEG handler hands to every stream, so an unpaced camera marks its clock
+ * (a plain delegate: the wrapped clock keeps its own state).
+ */
+const UNPACED = Symbol('unpaced MJPEG');
+
+function unpacedClock(c: Clock): Clock {
+  return {
+    now: () => c.now(),
+    setTimeout: (fn, ms) => c.setTimeout(fn, ms),
+    clearTimeout: (h) => c.clearTimeout(h),
+    setInterval: (fn, ms) => c.setInterval(fn, ms),
+    clearInterval: (h) => c.clearInterval(h),
+    [UNPACED]: true,
+  } as Clock;
+}
+
+/** Whether streams with this clock run unpaced (see UNPACED_FPS). */
+export function isUnpaced(clock: Clock): boolean {
+  return UNPACED in clock;
+}
 
 export function resolveOptions(o: VirtualCameraOptions): CameraConfig {
   if (!/^[0-9a-f]{12}$/.test(o.mac)) throw new RangeError(`mac must be 12 lower-case hex digits, got '${o.mac}'`);
   const fps = o.fps ?? 10;
-  if (!Number.isInteger(fps) || fps < 1 || fps > MAX_FPS) throw new RangeError(`fps must be 1-${MAX_FPS}, got ${fps}`);
+  if (fps !== UNPACED_FPS && (!Number.isInteger(fps) || fps < 1 || fps > MAX_FPS))
+    throw new RangeError(`fps must be 1-${MAX_FPS} (or ${UNPACED_FPS}: unpaced, benchmarks only), got ${fps}`);
   assertServerList(o.serverList);
+  const unpaced = fps === UNPACED_FPS;
   return {
     mac: o.mac,
     user: o.user ?? 'root',
     password: o.password,
-    fps,
+    fps: unpaced ? MAX_FPS : fps,
     firmware: o.firmware ?? '11.11.0',
     model: o.model ?? 'AXIS Virtual Camera',
-    clock: o.clock ?? systemClock,
+    clock: unpaced ? unpacedClock(o.clock ?? systemClock) : (o.clock ?? systemClock),
     realm: `AXIS_${o.mac.toUpperCase()}`,
   };
 }

@@ -1,0 +1,92 @@
+// `node dist/test/bench/fleet/edge-probe.js [--devices N] [--agents K] [--idle S] [--ramp-rate R] [--snapshot DIR]`:
+// one step of the fleet bench, for iterating on what an idle device costs an edge: N devices connect to one edge
+// (a cluster of 1 edge, the gateway, Redis), then the edge idles; prints its RSS per device, the CPU one connect
+// cost it, and its idle CPU (1-s samples and the whole window). --snapshot writes a V8 heap snapshot of the idle
+// edge and its summary per device (fleet/heap-summary). Bounded: every wait has a deadline.
+import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OriginServer, TetherCluster } from '@tether/testing';
+import { macPlus } from '@tether/protocol';
+import { heapSummary } from './heap-summary';
+import { PresenceProbe } from './presence-probe';
+import { CpuSpan, cpuOver, rssKiB, statusKiB } from './proc-stats';
+import { sleep } from '../proc';
+
+const FIRST_MAC = '00408c200000';
+
+function flag(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+
+async function main(): Promise<void> {
+  const n = flag('devices', 2000);
+  const agents = flag('agents', Math.ceil(n / 2500));
+  const idleS = flag('idle', 10);
+  const rate = flag('ramp-rate', 300);
+  const si = process.argv.indexOf('--snapshot');
+  const snapshotDir = si > 0 ? process.argv[si + 1] : undefined;
+  if (snapshotDir) {
+    mkdirSync(snapshotDir, { recursive: true });
+    process.env.FLEET_PROFILE_DIR = snapshotDir;
+    process.env.FLEET_HEAP_SNAPSHOT = '1';
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim();
+  }
+  const origin = await OriginServer.start();
+  const cluster = await TetherCluster.start({ edges: 1, edgeConfig: { presence_ttl: 90, keepalive: 20, loglevel: 3 }, gatewayConfig: { loglevel: 3 } });
+  const probe = new PresenceProbe(cluster.redis.url);
+  try {
+    const edge = cluster.edges[0].proc;
+    await sleep(3000);
+    const base = rssKiB(edge.pid)!;
+    const rampMs = Math.round((n / rate) * 1000);
+    const procs = [];
+    for (let j = 0, given = 0; j < agents; j++) {
+      const count = Math.floor((n - given) / (agents - j));
+      procs.push(
+        await cluster.agent(
+          ['--servers', cluster.servers([0]), '--count', String(count), '--mac', macPlus(FIRST_MAC, given), '--issue-from', cluster.pki.dispatcherDir,
+            '--target', origin.url, '--ramp', String(rampMs), '--keepalive', '20', '--loglevel', '3'],
+          0,
+        ),
+      );
+      given += count;
+    }
+    await Promise.all(procs.map((p) => p.waitForOutput(/device\(s\) starting/, 120_000)));
+    const cpu = new CpuSpan(edge.pid);
+    const t0 = performance.now();
+    const macs = Array.from({ length: n }, (_, i) => macPlus(FIRST_MAC, i));
+    let present = 0;
+    while (performance.now() - t0 < rampMs + 60_000) {
+      present = (await probe.countByEdge(macs)).get('edge-0') ?? 0;
+      if (present >= n) break;
+      await sleep(250);
+    }
+    const connectMs = (cpu.seconds() * 1000) / n;
+    console.log(`${present}/${n} present after ${((performance.now() - t0) / 1000).toFixed(1)} s; edge CPU per connect ${connectMs.toFixed(2)} ms`);
+    await sleep(idleS * 1000);
+    const rss = rssKiB(edge.pid)!;
+    console.log(`RSS ${(rss / 1024).toFixed(1)} MiB (base ${(base / 1024).toFixed(1)}) = ${((rss - base) / present).toFixed(1)} KiB/device; RssAnon ${statusKiB(edge.pid, 'RssAnon')} KiB`);
+    const w = await cpuOver(edge.pid, 10_000, procs.map((p) => p.pid));
+    const sorted = [...w.series].sort((a, b) => a - b);
+    console.log(`idle CPU ${w.percent.toFixed(2)} % (median 1 s ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)}; series ${w.series.map((x) => x.toFixed(1)).join(' ')}); agents ${w.alsoPercent.toFixed(1)} %, others ${w.othersPercent.toFixed(0)} %`);
+    if (snapshotDir && edge.pid) {
+      process.kill(edge.pid, 'SIGUSR2');
+      const deadline = performance.now() + 180_000;
+      while (performance.now() < deadline && !readdirSync(snapshotDir).some((f) => f.startsWith(`edge-edge-0-${edge.pid}.signal-1.done`))) await sleep(200);
+      const file = join(snapshotDir, `edge-edge-0-${edge.pid}.heapsnapshot`);
+      console.log(heapSummary(JSON.parse(readFileSync(file, 'utf8')), present, 45));
+      const mem = JSON.parse(readFileSync(join(snapshotDir, `edge-edge-0-${edge.pid}.memory-1.json`), 'utf8')) as { memoryUsage: Record<string, number> };
+      console.log(Object.entries(mem.memoryUsage).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MiB`).join(', '));
+    }
+  } finally {
+    await probe.close();
+    await cluster.stop();
+    await origin.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
