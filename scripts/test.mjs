@@ -25,7 +25,9 @@ function find(dir, suffix, out = []) {
 }
 const dist = join(root, 'dist');
 const pick = (files) => (filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files);
-const unit = pick([...find(join(dist, 'apps'), '.spec.js'), ...find(join(dist, 'libs'), '.spec.js')]);
+// Unit specs live beside their code: apps, libs, and the bench's pure helpers (test/bench).
+const isUnit = (f) => f.endsWith('.spec.js') && !f.endsWith('.e2e-spec.js');
+const unit = pick([...find(join(dist, 'apps'), '.spec.js'), ...find(join(dist, 'libs'), '.spec.js'), ...find(join(dist, 'test'), '.spec.js')].filter(isUnit));
 const e2e = pick(find(join(dist, 'test'), '.e2e-spec.js'));
 
 const out = mkdtempSync(join(tmpdir(), 'tether-test-'));

@@ -428,6 +428,22 @@ describe('ProxyConnection: requests to one device', () => {
     assert.equal(s.wasReset, false);
   });
 
+  it('a user Connection: close: the answer says Connection: close, though the device keeps its connection alive', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/a', 'Connection: close'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/a'));
+    // The head in two pieces: the rewrite must hold for a head carried over from an earlier chunk too.
+    s.send('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-');
+    await sleep(10);
+    s.send('Alive: timeout=5\r\nContent-Length: 3\r\n\r\nbye');
+    const r = await h.user.response();
+    assert.equal(r.body, 'bye');
+    assert.equal(r.headers['connection'], 'close');
+    assert.equal(r.headers['keep-alive'], undefined);
+    await until(() => h.user.closed, 'the close');
+    assert.equal(s.released, true, 'the device connection goes back to the pool');
+  });
+
   it('an HTTP/1.0 request without keep-alive: answered, then closed; with keep-alive: kept', async () => {
     await start();
     h.user.write(`GET http://${MAC_A}/ten HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`);

@@ -83,6 +83,8 @@ export class ProxyConnection {
   private respHead: Buffer | null = null;
   private respBody: BodyFramer | null = null;
   private respStatus = 0;
+  /** Response heads to pass on changed (start -1: the head began in the carried bytes). */
+  private rewrites: Array<{ start: number; end: number; head: Buffer }> = [];
   private streamFull = false;
   private paused = false;
   private closeAfterWrite = false;
@@ -315,21 +317,39 @@ export class ProxyConnection {
       return this.deviceProtocolError(b, before, err.message);
     }
     // A head is passed on only once it is whole: a malformed one can still be answered with a clean 502.
+    const taken = (carriedDone ? (carried as Buffer).length : 0) + hold; // what the device sent, for the window
     let out = hold === chunk.length ? chunk : chunk.subarray(0, hold);
-    if (carriedDone) out = Buffer.concat([carried as Buffer, out]);
+    if (this.rewrites.length) out = this.spliceHeads(chunk, hold, carriedDone ? carried : null);
+    else if (carriedDone) out = Buffer.concat([carried as Buffer, out]);
     if (out.length) {
       const ok = this.socket.write(out);
-      if (this.socket.writableLength === 0) b.stream.ack(out.length, true);
-      else if (ok) b.stream.ack(out.length);
-      else b.unacked += out.length;
+      if (this.socket.writableLength === 0) b.stream.ack(taken, true);
+      else if (ok) b.stream.ack(taken);
+      else b.unacked += taken;
     }
     this.afterResponses(b);
+  }
+
+  /** The bytes to pass on with the recorded heads replaced. */
+  private spliceHeads(chunk: Buffer, hold: number, carried: Buffer | null): Buffer {
+    const pieces: Buffer[] = [];
+    let cursor = 0;
+    if (carried && this.rewrites[0].start >= 0) pieces.push(carried);
+    for (const r of this.rewrites) {
+      if (r.start >= 0) pieces.push(chunk.subarray(cursor, r.start));
+      pieces.push(r.head);
+      cursor = r.end;
+    }
+    pieces.push(chunk.subarray(cursor, hold));
+    this.rewrites = [];
+    return Buffer.concat(pieces);
   }
 
   /** Reads a response head starting at `off`; the offset after it, or -1 when it is not complete yet. */
   private takeResponseHead(b: Binding, chunk: Buffer, off: number): number {
     let head: string;
     let after: number;
+    const fromCarried = this.respHead !== null;
     if (!this.respHead) {
       const idx = chunk.indexOf(HEAD_END, off);
       if (idx < 0) {
@@ -369,6 +389,8 @@ export class ProxyConnection {
     }
     this.respStatus = info.status;
     if (info.close) b.doomed = true;
+    // The user asked to close after this answer: it must say so, whatever the device keeps alive.
+    else if (p.closeAfter) this.rewrites.push({ start: fromCarried ? -1 : off, end: after, head: closingHead(head) });
     const noBody = p.method === 'HEAD' || info.status === 204 || info.status === 304;
     if (!noBody) {
       const framer = info.chunked
@@ -475,6 +497,7 @@ export class ProxyConnection {
     const midBody = this.respBody !== null || !!this.inflight[0]?.responded;
     this.respHead = null;
     this.respBody = null;
+    this.rewrites = [];
     this.dropBinding(b, 'reset');
     if (before?.length) this.socket.write(before); // what came before the bad part: whole answers, or the start of this one
     if (midBody) return void this.socket.destroy();
@@ -542,6 +565,13 @@ export class ProxyConnection {
     if (b) this.dropBinding(b, this.inflight.length || this.respBody || this.respHead ? 'reset' : 'release');
     this.inBuf = null;
   }
+}
+
+/** A response head with `Connection: close` instead of whatever it said about the connection. */
+function closingHead(head: string): Buffer {
+  const lines = head.split('\r\n').filter((l, i) => i === 0 || !/^(connection|keep-alive)\s*:/i.test(l));
+  lines.push('Connection: close');
+  return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 }
 
 function headerOf(info: { names: string[]; values: string[] }, name: string): string | undefined {
