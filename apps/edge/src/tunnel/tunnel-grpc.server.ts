@@ -12,6 +12,7 @@ import {
 } from '@tether/protocol';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { DeviceTunnelService } from './device-tunnel.service';
+import { widenReceiveWindow } from './receive-window';
 
 const COMMANDS: DeviceCommandName[] = ['evict', 'redirect', 'reconnect', 'restart', 'set-servers'];
 
@@ -49,6 +50,7 @@ export class TunnelGrpcServer implements OnApplicationBootstrap, OnApplicationSh
           call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'cluster token mismatch' });
           return;
         }
+        if (!widenReceiveWindow(call)) this.log.debug('could not widen the HTTP/2 receive window of a Link');
         serveLink(call as unknown as Duplex, this.tunnel.open);
       },
       Command: (
