@@ -40,6 +40,32 @@ export const CONFIG_SCHEMA = {
   redis_url: str('Redis for the cluster (redis://host:port/db). Empty: in-memory, one process.'),
   redis_prefix: str('Prefix of every Redis key.', 'tether:'),
   presence_ttl: int('Seconds a presence claim lives without a heartbeat.', 90, { min: 3 }),
+  edge_ttl: int(
+    "Edge: seconds its liveness key lives without a heartbeat (refreshed every third): gateways treat a dead edge's devices as offline this soon, long before their claims expire.",
+    10,
+    { min: 3 },
+  ),
+  client_handshake_concurrency: int(
+    'Edge: device connections in their TLS + SSH handshake at once; more wait (a reconnect storm queues instead of thrashing).',
+    256,
+    { min: 1 },
+  ),
+  client_handshake_queue_timeout: int(
+    'Edge: seconds a new device connection may wait for a handshake slot; older ones are closed (the device retries after its backoff).',
+    10,
+    { min: 1 },
+  ),
+  client_tls_session_lifetime: int(
+    'Edge: seconds a device may resume its TLS session (tickets, keys derived from cert_file, so any edge with the same certificate resumes it); 0: no tickets.',
+    86400,
+    { min: 0, max: 604800 },
+  ),
+  presence_cache_size: int(
+    'Gateway: presence records cached (invalidated through Redis pub/sub on every claim and release); 0: no cache.',
+    100000,
+    { min: 0 },
+  ),
+  presence_cache_ttl: int('Gateway: seconds a cached presence record is trusted at most (the safety net).', 30, { min: 1 }),
   grpc_listen: listen('Edge: gRPC listener that gateways and control reach, address:port.'),
   grpc_advertise: str('Edge: host:port other pods use to reach grpc_listen (default: its address).'),
   cluster_token: str('Shared secret between gateways/control and edges.', '', { secret: true }),

@@ -42,4 +42,38 @@ describe('Redis presence (real redis-server)', () => {
     assert.deepEqual(lost, []);
     assert.equal((await store.lookup('00408c0000bb'))?.epoch, epoch);
   });
+
+  it('publishes every change of holder to watchers: claim, release, re-created claim', async () => {
+    const heard: string[] = [];
+    let live = false;
+    const unwatch = store.watch({ changed: (mac) => heard.push(mac), live: (v) => (live = v) });
+    const until = Date.now() + 5000;
+    while (!live && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(live, 'subscribed');
+    const m = '00408c0000cc';
+    const { epoch } = await store.claim(claimOf(m, 'edge-a'));
+    await store.release(m, epoch);
+    await store.release(m, epoch); // not the owner any more: no message
+    await store.refresh([{ ...claimOf(m, 'edge-a'), epoch }]); // re-created
+    await store.refresh([{ ...claimOf(m, 'edge-a'), epoch }]); // only extended: no message
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(heard, [m, m, m]);
+    await unwatch();
+  });
+
+  it('watch says not live while Redis is away and live again once resubscribed', async () => {
+    const states: boolean[] = [];
+    const unwatch = store.watch({ changed: () => undefined, live: (v) => states.push(v) });
+    const waitFor = async (n: number) => {
+      const until = Date.now() + 10_000;
+      while (states.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitFor(1);
+    await redis.stop();
+    await waitFor(2);
+    await redis.restart();
+    await waitFor(3);
+    assert.deepEqual(states, [true, false, true]);
+    await unwatch();
+  });
 });

@@ -1,12 +1,15 @@
 import Redis from 'ioredis';
-import { CLAIM_LUA, REFRESH_LUA, RELEASE_LUA } from './presence.lua';
-import { ClaimResult, PresenceClaim, PresenceRecord, PresenceStore } from './presence.types';
+import { CLAIM_LUA, REFRESH_MANY_LUA, RELEASE_LUA } from './presence.lua';
+import { ClaimResult, PresenceClaim, PresenceRecord, PresenceStore, PresenceWatcher } from './presence.types';
 
 type Scripted = Redis & {
   presenceClaim(key: string, ...argv: string[]): Promise<(string | null)[]>;
-  presenceRefresh(key: string, ...argv: string[]): Promise<number>;
-  presenceRelease(key: string, epoch: string): Promise<number>;
+  presenceRefreshMany(numKeys: number, ...keysAndArgv: string[]): Promise<number[]>;
+  presenceRelease(key: string, epoch: string, channel: string, mac: string): Promise<number>;
 };
+
+/** Claims per heartbeat script call: big enough to amortise the call, small enough not to stall Redis. */
+const REFRESH_BATCH = 500;
 
 export interface RedisPresenceOptions {
   prefix: string;
@@ -23,7 +26,7 @@ export class RedisPresenceStore implements PresenceStore {
     private readonly opts: RedisPresenceOptions,
   ) {
     redis.defineCommand('presenceClaim', { numberOfKeys: 1, lua: CLAIM_LUA });
-    redis.defineCommand('presenceRefresh', { numberOfKeys: 1, lua: REFRESH_LUA });
+    redis.defineCommand('presenceRefreshMany', { lua: REFRESH_MANY_LUA });
     redis.defineCommand('presenceRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     this.redis = redis as Scripted;
   }
@@ -36,6 +39,11 @@ export class RedisPresenceStore implements PresenceStore {
     return `${this.opts.prefix}edge:${edgeId}`;
   }
 
+  /** The pub/sub channel every change of a device's holder is published on (its MAC). */
+  get channel(): string {
+    return `${this.opts.prefix}presence`;
+  }
+
   private argv(r: PresenceClaim): string[] {
     return [r.edgeId, r.edgeAddress, r.connectionId, r.srcaddr, String(r.connectedAt), String(r.protocolVersion)];
   }
@@ -46,6 +54,8 @@ export class RedisPresenceStore implements PresenceStore {
       '-', // unused: the script takes the time from Redis
       String(this.opts.ttlMs),
       ...this.argv(claim),
+      this.channel,
+      claim.mac,
     );
     const previous: PresenceRecord | null = prevEpoch
       ? {
@@ -64,28 +74,21 @@ export class RedisPresenceStore implements PresenceStore {
 
   async refresh(records: PresenceRecord[]): Promise<string[]> {
     const lost: string[] = [];
-    const BATCH = 500;
-    for (let i = 0; i < records.length; i += BATCH) {
-      const batch = records.slice(i, i + BATCH);
-      const pipe = this.redis.pipeline();
-      for (const r of batch)
-        (pipe as unknown as Scripted).presenceRefresh(
-          this.deviceKey(r.mac),
-          r.epoch,
-          String(this.opts.ttlMs),
-          ...this.argv(r),
-        );
-      const results = (await pipe.exec()) ?? [];
-      results.forEach(([err, held], j) => {
-        if (err) throw err;
-        if (held === 0) lost.push(batch[j].mac);
+    for (let i = 0; i < records.length; i += REFRESH_BATCH) {
+      const batch = records.slice(i, i + REFRESH_BATCH);
+      const keys = batch.map((r) => this.deviceKey(r.mac));
+      const argv = [String(this.opts.ttlMs), this.channel];
+      for (const r of batch) argv.push(r.epoch, ...this.argv(r), r.mac);
+      const held = await this.redis.presenceRefreshMany(keys.length, ...keys, ...argv);
+      held.forEach((h, j) => {
+        if (h === 0) lost.push(batch[j].mac);
       });
     }
     return lost;
   }
 
   async release(mac: string, epoch: string): Promise<boolean> {
-    return (await this.redis.presenceRelease(this.deviceKey(mac), epoch)) === 1;
+    return (await this.redis.presenceRelease(this.deviceKey(mac), epoch, this.channel, mac)) === 1;
   }
 
   async lookup(mac: string): Promise<PresenceRecord | null> {
@@ -103,8 +106,8 @@ export class RedisPresenceStore implements PresenceStore {
     };
   }
 
-  async announceEdge(edgeId: string, address: string): Promise<void> {
-    await this.redis.set(this.edgeKey(edgeId), address, 'PX', this.opts.ttlMs);
+  async announceEdge(edgeId: string, address: string, ttlMs = this.opts.ttlMs): Promise<void> {
+    await this.redis.set(this.edgeKey(edgeId), address, 'PX', ttlMs);
   }
 
   async withdrawEdge(edgeId: string): Promise<void> {
@@ -135,6 +138,36 @@ export class RedisPresenceStore implements PresenceStore {
   /** ioredis emits 'ready' on the first connection and after every reconnection. */
   onReconnect(fn: () => void): void {
     this.redis.on('ready', fn);
+  }
+
+  /**
+   * A second connection (a subscribed one can send nothing else) on the invalidation channel. Live
+   * only once SUBSCRIBE is confirmed; any drop of that connection says not live until it is again.
+   */
+  watch(watcher: PresenceWatcher): () => Promise<void> {
+    const sub = this.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    let stopped = false;
+    let live = false;
+    const setLive = (v: boolean) => {
+      if (v === live) return;
+      live = v;
+      watcher.live(v);
+    };
+    sub.on('error', () => undefined); // the drop itself is what matters: 'close' follows
+    sub.on('close', () => setLive(false));
+    sub.on('ready', () => {
+      // Subscribed here after every (re)connection, and live only once Redis confirmed it.
+      sub.subscribe(this.channel).then(
+        () => !stopped && setLive(true),
+        () => sub.disconnect(true),
+      );
+    });
+    sub.on('message', (_channel: string, mac: string) => watcher.changed(mac));
+    return async () => {
+      stopped = true;
+      setLive(false);
+      sub.disconnect();
+    };
   }
 
   async close(): Promise<void> {

@@ -32,8 +32,11 @@ export interface PresenceStore {
   /** Deletes the claim only if `epoch` still owns it. */
   release(mac: string, epoch: string): Promise<boolean>;
   lookup(mac: string): Promise<PresenceRecord | null>;
-  /** Edge liveness: refreshed by each edge's heartbeat. */
-  announceEdge(edgeId: string, address: string): Promise<void>;
+  /**
+   * Edge liveness: refreshed by each edge's heartbeat; `ttlMs` (default: the claims' TTL) is how soon a
+   * dead edge's key disappears, so gateways stop routing to it long before its claims expire.
+   */
+  announceEdge(edgeId: string, address: string, ttlMs?: number): Promise<void>;
   withdrawEdge(edgeId: string): Promise<void>;
   edgeAlive(edgeId: string): Promise<boolean>;
   /** Every live edge and its gRPC address. */
@@ -44,7 +47,23 @@ export interface PresenceStore {
    * 30 s by default, during which every device would look offline). Absent for in-process stores.
    */
   onReconnect?(fn: () => void): void;
+  /**
+   * Follows changes of presence (claims, releases, re-created claims) for a local cache; absent for
+   * in-process stores (nothing to cache). Returns the unsubscribe function.
+   */
+  watch?(watcher: PresenceWatcher): () => Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a cache of presence records is told; messages may be lost while `live(false)`. */
+export interface PresenceWatcher {
+  /** The holder of `mac` changed (claimed, released or re-created). */
+  changed(mac: string): void;
+  /**
+   * true: subscribed (again): every message from now on arrives, and those sent while not subscribed
+   * are lost, so anything cached before may be stale. false: not subscribed, messages are being lost.
+   */
+  live(subscribed: boolean): void;
 }
 
 export const PRESENCE_STORE = Symbol('PresenceStore');

@@ -2,7 +2,8 @@
 // one step of the fleet bench, for iterating on what an idle device costs an edge: N devices connect to one edge
 // (a cluster of 1 edge, the gateway, Redis), then the edge idles; prints its RSS per device, the CPU one connect
 // cost it, and its idle CPU (1-s samples and the whole window). --snapshot writes a V8 heap snapshot of the idle
-// edge and its summary per device (fleet/heap-summary). Bounded: every wait has a deadline.
+// edge and its summary per device (fleet/heap-summary); --cpu-profile DIR a V8 CPU profile of the edge over the idle
+// window (fleet/profile-summary). Bounded: every wait has a deadline.
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OriginServer, TetherCluster } from '@tether/testing';
@@ -19,6 +20,23 @@ function flag(name: string, def: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 }
 
+/** utime and stime (s) of every thread of a process, by thread id, with the thread's name. */
+function threadTimes(pid: number | undefined): Map<string, { name: string; u: number; s: number }> {
+  const out = new Map<string, { name: string; u: number; s: number }>();
+  if (!pid) return out;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name, u: Number(f[11]) / 100, s: Number(f[12]) / 100 });
+    } catch {
+      /* thread gone */
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const n = flag('devices', 2000);
   const agents = flag('agents', Math.ceil(n / 2500));
@@ -26,6 +44,13 @@ async function main(): Promise<void> {
   const rate = flag('ramp-rate', 300);
   const si = process.argv.indexOf('--snapshot');
   const snapshotDir = si > 0 ? process.argv[si + 1] : undefined;
+  const pi = process.argv.indexOf('--cpu-profile');
+  const profileDir = pi > 0 ? process.argv[pi + 1] : undefined;
+  if (profileDir && !snapshotDir) {
+    mkdirSync(profileDir, { recursive: true });
+    process.env.FLEET_PROFILE_DIR = profileDir;
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim();
+  }
   if (snapshotDir) {
     mkdirSync(snapshotDir, { recursive: true });
     process.env.FLEET_PROFILE_DIR = snapshotDir;
@@ -67,7 +92,26 @@ async function main(): Promise<void> {
     await sleep(idleS * 1000);
     const rss = rssKiB(edge.pid)!;
     console.log(`RSS ${(rss / 1024).toFixed(1)} MiB (base ${(base / 1024).toFixed(1)}) = ${((rss - base) / present).toFixed(1)} KiB/device; RssAnon ${statusKiB(edge.pid, 'RssAnon')} KiB`);
+    const signal = async (n: number) => {
+      if (!profileDir || !edge.pid) return;
+      process.kill(edge.pid, 'SIGUSR2');
+      const deadline = performance.now() + 60_000;
+      while (performance.now() < deadline && !readdirSync(profileDir).some((f) => f === `edge-edge-0-${edge.pid}.signal-${n}.done`)) await sleep(100);
+    };
+    await signal(1);
+    const threads0 = threadTimes(edge.pid);
     const w = await cpuOver(edge.pid, 10_000, procs.map((p) => p.pid));
+    const threads1 = threadTimes(edge.pid);
+    console.log(
+      'edge threads over the idle window (utime/stime s): ' +
+        [...threads1]
+          .map(([tid, t]) => [t.name, t.u - (threads0.get(tid)?.u ?? 0), t.s - (threads0.get(tid)?.s ?? 0)] as const)
+          .filter(([, u, s2]) => u + s2 > 0)
+          .map(([n, u, s2]) => `${n} ${u.toFixed(2)}/${s2.toFixed(2)}`)
+          .join(', '),
+    );
+    await signal(2);
+    if (profileDir) console.log(`CPU profile of the idle window in ${profileDir}`);
     const sorted = [...w.series].sort((a, b) => a - b);
     console.log(`idle CPU ${w.percent.toFixed(2)} % (median 1 s ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)}; series ${w.series.map((x) => x.toFixed(1)).join(' ')}); agents ${w.alsoPercent.toFixed(1)} %, others ${w.othersPercent.toFixed(0)} %`);
     if (snapshotDir && edge.pid) {

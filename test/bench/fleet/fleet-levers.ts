@@ -12,15 +12,15 @@ connect. Design notes: [admission-control.md](admission-control.md).
 
 | change | measured effect |
 |---|---|
-| admission gate on \`listen_client\` (TCP accepted paused, ≤ \`client_handshake_concurrency\` handshakes, FIFO, closed after \`client_handshake_queue_timeout\`), backlog 4,096 | full storm: 0 → all 10,000 back (32.3 s with 64 slots, first full run of the changes); SYN drops 4,522 → 0 |
+| admission gate on \`listen_client\` (TCP accepted paused, ≤ \`client_handshake_concurrency\` handshakes, FIFO, closed after \`client_handshake_queue_timeout\`), backlog 4,096 | full storm: 0 → all 10,000 back (32.3 s with 64 slots in the first full run of the changes, 29.5 s in this one); SYN drops 4,522 → 0 |
 | SSH host key signs with a parsed KeyObject (ssh2 re-parsed the PEM per signature) | edge profile, 2,000 handshakes: signing 1.31 s → 0.18 s (~570 → ~90 µs each) |
 | device MAC via \`getPeerX509Certificate\` (lazy) instead of \`getPeerCertificate\` | ~80 µs per arrival gone from the edge profile |
-| TLS tickets with keys derived from \`cert_file\` + a fixed session id context (Node's default context hashes each process's arguments, so no edge resumed another's session) | quick storm: edge 3.50 → 2.71 ms, agents 5.54 → 4.21 ms per device; edge RSS per resumed device 54.7 KiB against 71.1 KiB for full handshakes (full run) |
+| TLS tickets with keys derived from \`cert_file\` + a fixed session id context (Node's default context hashes each process's arguments, so no edge resumed another's session) | quick storm: edge 3.50 → 2.71 ms, agents 5.54 → 4.21 ms per device. Memory: a resumed connection holds ~4 KiB less than a full handshake (TLS-only micro-benchmark, 39.1 vs 43.2 KiB); edge 1 after the storm (all resumed, in a burst) 52.5 KiB per device against 71.2 on edge 0 (full handshakes at 150/s): the rest of that gap is not explained yet |
 | agent: TCP connect first, TLS only once a server answered; one TLS session per device offered to every server | the dead edge (first in the list) costs a refused SYN, not a TLS socket and a session parse |
 | TCP_NODELAY from the first byte on both sides (handshake messages waited behind delayed ACKs) | quick storm: edge 2.71 → 1.82 ms, agents 4.21 → 2.76 ms per device; initial connect 3.37 → 2.21 ms |
 | \`client_handshake_concurrency\` 64 → 256 | 5,000-device storm: 13.3 → 11.3 s, agents 2.72 → 2.34 ms per device (fewer queue drops and retries) |
 | a handshake slot is also freed when TLS fails (a handshake timeout does not close the TCP socket it wraps) and after 35 s in any case | the second full run lost slots for good (255 of 256 "in progress" at 150 arrivals/s; 3,021 devices fell over to edge 1 while the fleet grew); after: a 5,000-device \`--quick\` run with no queue drop, no fall-over, every device back on its first attempt (storm 12.6 s) |
-| edge SSH keepalive 1.5 × \`keepalive\` with 2 misses (the device's keepalive resets it: one exchange per device and period instead of two) and the claims' heartbeat in one script per 500 claims | idle CPU with ~9,000 devices: 7.3 % → 4.0 % mean, 1-s median 6.0 % → 4.0 % (first full run of the changes) |
+| edge SSH keepalive 1.5 × \`keepalive\` with 2 misses (the device's keepalive resets it: one exchange per device and period instead of two) and the claims' heartbeat in one script per 500 claims | idle CPU: 7.3 % → 4.0 % mean, 1-s median 6.0 % → 4.0 % with 8,889 devices (first full run of the changes); this run, 10,000 devices: 4.97 % mean, 5.2 % in the worst 10 s: the devices' keepalives alone (500 exchanges/s through Node TLS and ssh2, ~100 µs each) are at the goal |
 | agent proposes P-256 ECDH before X25519 (ssh2's X25519 builds key objects from DER each time) | ~70 µs per side per connect (micro-benchmark: 196 → 128 µs) |
 | ssh2's finished key exchange trimmed (key objects, shared secret, an identification slice pinning an 8 KiB pool slab) | ~1–3 KiB per device, within the RSS noise of a 2,000-device probe (76.1 → 75.0 KiB) |
 | edge liveness key \`edge_ttl\` (10 s) apart from the claims (\`presence_ttl\` 90 s); claims do not call a dead edge's gRPC | a SIGKILLed edge's devices read as offline within ~11 s instead of 90 s (e2e \`fleet-presence\`) |
@@ -28,8 +28,8 @@ connect. Design notes: [admission-control.md](admission-control.md).
 
 Rejected or not pursued, with figures:
 - Session tickets off (\`SSL_OP_NO_TICKET\`, \`client_tls_session_lifetime = 0\`): 2.8 KiB less per connection (TLS + ssh2
-  micro-benchmark, 72.6 vs 75.4 KiB), but no resumption; resumption bought more CPU in the storm and, for resumed
-  sessions, ~16 KiB less per device than a full handshake.
+  micro-benchmark, 72.6 vs 75.4 KiB), but no resumption, which bought more CPU in the storm (above) and ~4 KiB back on every
+  resumed connection.
 - glibc arenas (\`MALLOC_ARENA_MAX=1\`: 90 vs 73 KiB) and jemalloc (69 vs 73 KiB): the native memory is not
   fragmentation; it is OpenSSL's per-connection state (~30 KiB for TLS 1.3 with a client certificate) and ssh2's
   (~37 KiB: ~10 KiB of JS objects, native cipher contexts). 40 KiB per device would need another SSH

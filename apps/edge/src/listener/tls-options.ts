@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { constants, createPrivateKey, hkdfSync } from 'node:crypto';
 import type { SecureVersion, TlsOptions } from 'node:tls';
 import type { TetherConfig } from '@tether/config';
 
@@ -33,5 +34,21 @@ export function deviceTlsOptions(config: TetherConfig): TlsOptions {
     maxVersion: enabled[enabled.length - 1],
     ...(ciphers ? { ciphers } : {}),
     handshakeTimeout: 15_000,
+    ...sessionResumption(pem, config.client_tls_session_lifetime),
   };
+}
+
+/**
+ * TLS session tickets whose keys every edge with the same certificate derives alike: a device that
+ * comes back, to this edge or (after a failover) to another one, resumes its session and neither side
+ * verifies certificate chains or signs again. The ticket carries the device's verified certificate, so
+ * its MAC is known as after a full handshake; it stays valid `lifetimeS` (0: no tickets at all).
+ */
+function sessionResumption(pem: Buffer, lifetimeS: number): Partial<TlsOptions> {
+  if (!lifetimeS) return { secureOptions: constants.SSL_OP_NO_TICKET };
+  const secret = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+  const ticketKeys = Buffer.from(hkdfSync('sha256', secret, 'tether', 'listen_client TLS session tickets', 48));
+  // Node's default session id context hashes the process's arguments (each edge has its own config file),
+  // and OpenSSL refuses to resume a session with client authentication from another context.
+  return { ticketKeys, sessionTimeout: lifetimeS, sessionIdContext: 'tether-listen-client' };
 }

@@ -57,6 +57,8 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
 
   /** Claims presence for a device that finished its hello; the newest connection of a MAC wins. */
   async accept(session: DeviceSession): Promise<void> {
+    // A handshake that finished while the edge stops must not claim the device for an edge that is leaving.
+    if (this.stopping) return session.close('server shutting down');
     const { epoch, previous } = await this.deps.presence.claim({
       mac: session.mac,
       edgeId: this.edgeId,

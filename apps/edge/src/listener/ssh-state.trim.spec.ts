@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { Client, Connection, Server } from 'ssh2';
+import { edgeHostKey } from './host-key';
+import { trimFinishedKex } from './ssh-state.trim';
+
+/** A real ssh2 server and client over loopback; the server's connection is trimmed once the client is in. */
+async function connected(kex?: string[]): Promise<{ server: Server; client: Client; conn: Connection; close(): void }> {
+  let conn!: Connection;
+  const holder: { server?: Server } = {};
+  const ready = new Promise<void>((resolve) => {
+    const server = new Server({ hostKeys: [edgeHostKey()] }, (c) => {
+      conn = c;
+      c.on('authentication', (ctx) => ctx.accept());
+      c.on('ready', () => resolve());
+      c.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acc) => {
+          const ch = acc();
+          ch.end('pong');
+          ch.exit(0);
+        });
+      });
+    });
+    holder.server = server;
+  });
+  const tcp = net.createServer((s) => holder.server!.injectSocket(s));
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  const client = new Client();
+  client.connect({
+    host: '127.0.0.1',
+    port: (tcp.address() as net.AddressInfo).port,
+    username: 'u',
+    hostVerifier: () => true,
+    ...(kex ? { algorithms: { kex: kex as never } } : {}),
+  });
+  await Promise.all([ready, new Promise<void>((r) => client.once('ready', () => r()))]);
+  return {
+    server: holder.server!,
+    client,
+    conn,
+    close: () => {
+      client.end();
+      tcp.close();
+    },
+  };
+}
+
+const exec = (client: Client) =>
+  new Promise<string>((resolve, reject) =>
+    client.exec('ping', (err, ch) => {
+      if (err) return reject(err);
+      let out = '';
+      ch.on('data', (d: Buffer) => (out += d.toString()));
+      ch.on('close', () => resolve(out));
+    }),
+  );
+
+describe('trimming a finished SSH key exchange', () => {
+  for (const kex of [undefined, ['ecdh-sha2-nistp256']]) {
+    it(`keeps the connection working, and a rekey after it too (${kex?.[0] ?? 'default kex'})`, { timeout: 10_000 }, async () => {
+      const c = await connected(kex);
+      try {
+        const proto = (c.conn as unknown as { _protocol: { _kex: object } })._protocol;
+        const before = proto._kex;
+        trimFinishedKex(c.conn);
+        assert.notEqual(proto._kex, before, 'the key exchange object was replaced');
+        assert.equal(await exec(c.client), 'pong');
+        // Server-initiated: the same handling of a new KEXINIT as when a device rekeys.
+        await new Promise<void>((resolve, reject) => c.conn.rekey((err?: Error) => (err ? reject(err) : resolve())));
+        assert.equal(await exec(c.client), 'pong', 'after the rekey');
+      } finally {
+        c.close();
+      }
+    });
+  }
+
+  it('the edge host key signs what ssh2 verifies (the parsed-key signer)', async () => {
+    const c = await connected();
+    try {
+      assert.equal(await exec(c.client), 'pong');
+    } finally {
+      c.close();
+    }
+  });
+});
