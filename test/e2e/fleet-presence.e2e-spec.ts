@@ -56,6 +56,27 @@ describe('gateway presence: local cache with pub/sub invalidation, dead edges', 
     await b.stop();
   });
 
+  it('a kept-alive user connection follows a device that moved to another edge between two requests', async () => {
+    const mac = '00408c3b0003';
+    const cert = await cluster.pki.deviceCert(mac);
+    const kept = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const a = await cluster.agent(['--servers', cluster.servers([0]), '--cert', cert, '--target', originA.url, '--reconnect-jitter', '60000']);
+      const first = await viaProxy(cluster.userPort, `http://${mac}/k/0`, { timeoutMs: 3000, agent: kept });
+      assert.equal(first.body.toString(), 'GET /k/0');
+      const b = await cluster.agent(['--servers', cluster.servers([1]), '--cert', cert, '--target', originB.url]);
+      assert.match(b.output, connectedTo(1));
+      // Same user connection: its stream to edge A died with the device's connection there.
+      const second = await viaProxy(cluster.userPort, `http://${mac}/k/1`, { timeoutMs: 5000, agent: kept });
+      assert.equal(second.status, 200, second.body.toString());
+      assert.equal(second.body.toString(), 'GET /k/1');
+      await a.stop();
+      await b.stop();
+    } finally {
+      kept.destroy();
+    }
+  });
+
   it('the devices of a SIGKILLed edge are offline within edge_ttl, long before their claims expire', async () => {
     const mac = '00408c3b0003';
     const cert = await cluster.pki.deviceCert(mac);

@@ -454,21 +454,28 @@ export class ProxyConnection {
   }
 
   /**
-   * The device closed a connection before answering: one it kept alive and closed just as it was
-   * reused, most likely. Requests without a body that can safely repeat are sent once more, on a new
-   * connection; anything else fails.
+   * The device connection closed before answering: the device's web server closed a kept-alive
+   * connection just as it was reused, or the device itself went away (it may be back on another edge
+   * already). Requests without a body that can safely repeat are sent once more, on a new stream to
+   * wherever presence says the device is now; anything else fails.
    */
   private retryOrFail(b: Binding, err: TunnelError): void {
-    if (this.phase !== 'body' && this.inflight.every((p) => p.retryable && !p.retried)) {
-      const nb = this.bind(b.mac, b.edgeId, b.tunnel);
-      for (const p of this.inflight) {
-        p.retried = true;
-        if (!nb.stream.write(p.head)) this.streamFull = true;
-      }
-      this.armTimer();
-      return;
-    }
-    this.failRequests(err);
+    if (this.phase === 'body' || !this.inflight.every((p) => p.retryable && !p.retried)) return this.failRequests(err);
+    for (const p of this.inflight) p.retried = true;
+    this.clearTimer();
+    const pending = [...this.inflight];
+    this.ctx.route(b.mac).then(
+      (rec) => {
+        if (this.phase === 'closed' || this.binding || this.inflight[0] !== pending[0]) return;
+        if (!rec) return this.failRequests(new TunnelError('not-connected', `Device ${b.mac} is not connected`));
+        const nb = this.bind(b.mac, rec.edgeId, this.ctx.tunnel(rec.edgeAddress));
+        for (const p of this.inflight) if (!nb.stream.write(p.head)) this.streamFull = true;
+        this.armTimer();
+      },
+      () => {
+        if (this.phase !== 'closed' && !this.binding && this.inflight[0] === pending[0]) this.failRequests(err);
+      },
+    );
   }
 
   /** The oldest request gets the failure; requests pipelined behind it are lost with the connection. */
