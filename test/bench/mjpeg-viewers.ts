@@ -13,7 +13,9 @@ export interface MjpegJob {
   port: number;
   macs: string[];
   streams: number;
+  /** Origin-form path on the device, e.g. /axis-cgi/mjpg/video.cgi?resolution=1920x1080. */
   path: string;
+  /** user:password (HTTP Basic, as the virtual camera accepts). */
   auth: string;
   warmupMs: number;
   durationMs: number;

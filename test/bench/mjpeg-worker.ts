@@ -5,19 +5,8 @@
 // a connection of its own; counts every stream's bytes and frames (multipart boundaries) from the end of the
 // warm-up for `durationMs`, then closes them all. Prints one JSON line: the window and each stream's counts.
 import * as http from 'node:http';
+import type { MjpegJob as Job } from './mjpeg-viewers';
 import { BoundaryCounter } from './stream-stats';
-
-interface Job {
-  port: number;
-  macs: string[];
-  streams: number;
-  /** Origin-form path on the device, e.g. /axis-cgi/mjpg/video.cgi?resolution=1920x1080. */
-  path: string;
-  /** user:password (HTTP Basic, as the virtual camera accepts). */
-  auth: string;
-  warmupMs: number;
-  durationMs: number;
-}
 
 interface Stream {
   mac: string;
