@@ -1,3 +1,4 @@
+import './runtime/random-pool.install';
 import 'reflect-metadata';
 import { CommandSpec, UsageError, commandHelp, parseFlags } from './cli/flags';
 import { agentCommand } from './commands/agent.command';
