@@ -51,28 +51,30 @@ export class LinkWriter {
 
   /** Writes what waits, whole frames in messages of at most MAX_BATCH_BYTES, until the call is full. */
   flush(): void {
-    while (this.frameEnds.length && !this.blocked && !this.out.destroyed && !this.out.writableEnded) {
-      let frames = 0;
+    const total = this.frameEnds.length;
+    let frame = 0; // frames written so far
+    let part = 0; // parts written so far
+    while (frame < total && !this.blocked && !this.out.destroyed && !this.out.writableEnded) {
+      let end = frame;
       let bytes = 0;
-      while (frames < this.frameEnds.length && (frames === 0 || bytes + this.frameBytes[frames] <= MAX_BATCH_BYTES))
-        bytes += this.frameBytes[frames++];
-      let batch: Buffer[];
-      if (frames === this.frameEnds.length) {
-        batch = this.parts;
-        this.parts = [];
-        this.frameBytes = [];
-        this.frameEnds = [];
-      } else {
-        const cut = this.frameEnds[frames - 1];
-        batch = this.parts.slice(0, cut);
-        this.parts = this.parts.slice(cut);
-        this.frameBytes = this.frameBytes.slice(frames);
-        this.frameEnds = this.frameEnds.slice(frames).map((e) => e - cut);
-      }
+      while (end < total && (end === frame || bytes + this.frameBytes[end] <= MAX_BATCH_BYTES)) bytes += this.frameBytes[end++];
+      const lastPart = this.frameEnds[end - 1];
+      const batch = [packetPrefix(bytes)];
+      for (let i = part; i < lastPart; i++) batch.push(this.parts[i]);
+      frame = end;
+      part = lastPart;
       this.bytes -= bytes;
-      const prefix = packetPrefix(bytes);
-      batch.unshift(prefix);
-      if (!this.out.write(Buffer.concat(batch, prefix.length + bytes))) this.blocked = true;
+      if (!this.out.write(Buffer.concat(batch, batch[0].length + bytes))) this.blocked = true;
+    }
+    // Drop what was written in one go: slicing per message made a long backlog quadratic.
+    if (frame === total) {
+      this.parts = [];
+      this.frameBytes = [];
+      this.frameEnds = [];
+    } else if (frame > 0) {
+      this.parts = this.parts.slice(part);
+      this.frameBytes = this.frameBytes.slice(frame);
+      this.frameEnds = this.frameEnds.slice(frame).map((e) => e - part);
     }
   }
 }
