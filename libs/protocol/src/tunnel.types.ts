@@ -1,8 +1,5 @@
 import type { DeviceTunnel } from './link/link.types';
 
-/** Raw header pairs, order and case preserved. */
-export type HeaderPairs = Array<[string, string]>;
-
 export type DeviceCommandName = 'evict' | 'redirect' | 'reconnect' | 'restart' | 'set-servers';
 
 export interface DeviceCommand {

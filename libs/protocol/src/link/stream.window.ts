@@ -33,10 +33,6 @@ export class StreamWindow {
     return wasClosed && this.credit > 0;
   }
 
-  get open(): boolean {
-    return this.credit > 0;
-  }
-
   /**
    * The local consumer took `bytes` of what the far side sent; `atOnce` when they went straight
    * through (nothing queued behind them), which grows the window.
