@@ -1,7 +1,12 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ADMIN_CGIS, AdminCgi } from './admin/admin-cgi';
 import { AdminServer } from './admin/admin.server';
 import { CONTROL_DEPS, ControlDeps } from './control.deps';
 import { ClusterStatus } from './status/cluster-status.service';
+import { StatusCgi } from './status/status.cgi';
+
+/** Every administration CGI; the admin server routes `/admin/<name>.cgi` to the one whose path matches. */
+const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [StatusCgi];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */
 @Module({})
@@ -9,7 +14,13 @@ export class ControlModule {
   static register(deps: ControlDeps): DynamicModule {
     return {
       module: ControlModule,
-      providers: [{ provide: CONTROL_DEPS, useValue: deps }, ClusterStatus, AdminServer],
+      providers: [
+        { provide: CONTROL_DEPS, useValue: deps },
+        ClusterStatus,
+        ...ADMIN_CGI_CLASSES,
+        { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
+        AdminServer,
+      ],
       exports: [AdminServer, ClusterStatus],
     };
   }

@@ -3,3 +3,4 @@ export { parseListen, formatListen, isLoopback } from './key-kinds';
 export * from './config.schema';
 export * from './config.loader';
 export * from './listener';
+export * from './config.holder';

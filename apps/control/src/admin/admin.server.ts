@@ -1,24 +1,24 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
 import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
-import { basicAuthMatches, failureBody } from '@tether/protocol';
+import { basicAuthMatches } from '@tether/protocol';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
-import { ClusterStatus } from '../status/cluster-status.service';
-import { statusJson, statusText } from '../status/status.format';
+import { ADMIN_CGIS, AdminCgi } from './admin-cgi';
+import { replyFailure } from './admin-reply';
 
 /** listen_admin: the O3C administration interface (`/admin/<name>.cgi`). */
 @Injectable()
 export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private server?: http.Server;
-  private readonly started: number;
   private readonly log;
+  private readonly cgis: Map<string, AdminCgi>;
 
   constructor(
     @Inject(CONTROL_DEPS) private readonly deps: ControlDeps,
-    private readonly status: ClusterStatus,
+    @Inject(ADMIN_CGIS) cgis: AdminCgi[],
   ) {
-    this.started = deps.clock.now();
     this.log = deps.logger.child('admin');
+    this.cgis = new Map(cgis.map((c) => [c.path, c]));
   }
 
   address(): ListenAddress | null {
@@ -32,7 +32,8 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
         this.log.error(`${req.url}: ${err.message}`);
-        this.reply(res, 500, 'text/plain', failureBody('Internal Server Error'));
+        if (!res.headersSent) replyFailure(res, 500, 'Internal Server Error');
+        else res.destroy();
       });
     });
     await listenOn(this.server, listen);
@@ -40,32 +41,22 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private authorized(req: http.IncomingMessage): boolean {
-    const want = this.deps.config.admin_credentials;
+    const want = this.deps.live.current.admin_credentials;
     return !want || basicAuthMatches(req.headers.authorization, want);
   }
 
-  private reply(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
-    res.end(body);
-  }
-
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    req.resume();
-    if (!this.authorized(req))
-      return this.reply(res, 401, 'text/plain', failureBody('Unauthorized'), { 'WWW-Authenticate': 'Basic realm="tether admin"' });
-    const url = new URL(req.url ?? '/', 'http://admin');
-    switch (url.pathname) {
-      case '/admin/status.cgi': {
-        const devices = await this.status.devices();
-        if (url.searchParams.get('format') === 'json') {
-          const uptime = (this.deps.clock.now() - this.started) / 1000;
-          return this.reply(res, 200, 'application/json', statusJson(devices, uptime, this.deps.version));
-        }
-        return this.reply(res, 200, 'text/plain', statusText(devices));
-      }
-      default:
-        return this.reply(res, 404, 'text/plain', failureBody('Not Found'));
+    if (!this.authorized(req)) {
+      req.resume();
+      return replyFailure(res, 401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="tether admin"' });
     }
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const cgi = this.cgis.get(url.pathname);
+    if (!cgi) {
+      req.resume();
+      return replyFailure(res, 404, 'Not Found');
+    }
+    await cgi.handle(req, res, url);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { parseConfig } from '@tether/config';
+import { ConfigHolder, parseConfig } from '@tether/config';
 import { MemoryPresenceStore } from '@tether/presence';
 import { Clock, Logger, noopMetrics } from '@tether/telemetry';
 import { TestPki } from '@tether/testing';
@@ -47,11 +47,13 @@ describe('device listener admission', () => {
 
   it('a connection that never finishes its handshake gives its slot back (the slot watchdog)', async () => {
     const clock = manualClock();
+    const config = parseConfig(
+      [`listen_client = 127.0.0.1:0`, `cert_file = ${pki.serverPem}`, `ca_cert_file = ${pki.dispatcherCa}`, `client_handshake_concurrency = 1`].join('\n'),
+      'edge.conf',
+    );
     const deps: EdgeDeps = {
-      config: parseConfig(
-        [`listen_client = 127.0.0.1:0`, `cert_file = ${pki.serverPem}`, `ca_cert_file = ${pki.dispatcherCa}`, `client_handshake_concurrency = 1`].join('\n'),
-        'edge.conf',
-      ),
+      config,
+      live: new ConfigHolder(config),
       presence: new MemoryPresenceStore(),
       edgeLink: { command: async () => ({ ok: true, detail: '' }) } as unknown as EdgeDeps['edgeLink'],
       logger: new Logger({ level: 0 }),

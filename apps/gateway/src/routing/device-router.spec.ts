@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '@tether/config';
+import { ConfigHolder, parseConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceClaim, PresenceRecord, PresenceWatcher } from '@tether/presence';
 import { Clock, Logger, noopMetrics } from '@tether/telemetry';
 import type { GatewayDeps } from '../gateway.deps';
@@ -50,8 +50,10 @@ function fakeClock(): Clock & { t: number } {
 
 async function routerWith(store: WatchedStore, extra = '') {
   const clock = fakeClock();
+  const config = parseConfig(extra, 'test.conf');
   const deps: GatewayDeps = {
-    config: parseConfig(extra, 'test.conf'),
+    config,
+    live: new ConfigHolder(config),
     presence: store,
     edgeLink: {} as GatewayDeps['edgeLink'],
     logger: new Logger({ level: 0 }),

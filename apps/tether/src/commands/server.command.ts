@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
 import { ControlModule } from '@tether/app-control';
 import { GatewayModule } from '@tether/app-gateway';
-import { TetherConfig, formatListen, parseConfig } from '@tether/config';
+import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { noopMetrics } from '@tether/telemetry';
 import { CommandSpec, str } from '../cli/flags';
@@ -111,7 +111,7 @@ export const serverCommand: CommandSpec = {
     const presence = makePresence(config, logger);
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
-    const deps = { config, presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
+    const deps = { config, live: new ConfigHolder(config, systemClock.now), presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
     const app = await startApps(
       [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION })],
       logger,

@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import type { TetherConfig } from '@tether/config';
+import { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeDeps } from '@tether/app-edge';
 import type { GatewayDeps } from '@tether/app-gateway';
 import { noopMetrics } from '@tether/telemetry';
@@ -22,6 +22,7 @@ export async function runClusterApps(
   const logger = makeLogger(config);
   const deps: ClusterDeps = {
     config,
+    live: new ConfigHolder(config, systemClock.now),
     presence: makePresence(config, logger),
     edgeLink: makeEdgeLink(config),
     logger,
