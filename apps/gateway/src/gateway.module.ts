@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { GATEWAY_DEPS, GatewayDeps } from './gateway.deps';
 import { ProxyServer } from './proxy/proxy.server';
+import { RequestLedger } from './requests/request-ledger';
 import { DeviceRouter } from './routing/device-router.service';
 
 /** The gateway: the user-facing proxy; stateless, any number of replicas. */
@@ -9,8 +10,8 @@ export class GatewayModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: GatewayModule,
-      providers: [{ provide: GATEWAY_DEPS, useValue: deps }, DeviceRouter, ProxyServer],
-      exports: [ProxyServer, DeviceRouter],
+      providers: [{ provide: GATEWAY_DEPS, useValue: deps }, RequestLedger, DeviceRouter, ProxyServer],
+      exports: [ProxyServer, DeviceRouter, RequestLedger],
     };
   }
 }
