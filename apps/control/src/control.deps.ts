@@ -1,7 +1,7 @@
 import type { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
-import type { Clock, Logger } from '@tether/telemetry';
+import type { Clock, Logger, TetherMetrics } from '@tether/telemetry';
 
 /** What the host hands control: it reaches the edges through presence (who is alive) and the edge link. */
 export interface ControlDeps {
@@ -12,6 +12,8 @@ export interface ControlDeps {
   presence: PresenceStore;
   edgeLink: EdgeLink;
   logger: Logger;
+  /** This process's metrics; `/metrics` on the admin listeners serves their exposition. */
+  metrics: TetherMetrics;
   clock: Clock;
   /** Reported as server_version. */
   version: string;

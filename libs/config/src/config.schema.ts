@@ -38,6 +38,11 @@ export const CONFIG_SCHEMA = {
     live: true,
   }),
   logrotation_keep: int('Rotated log files kept (<logfile>.1 is the newest).', 5, { min: 1, max: 1000, live: true }),
+  logrotation_check_interval: int(
+    'Seconds between the checks of logrotation_filesize and logrotation_nightly. O3C checks every minute; a shorter interval is for tests (and operators who must bound the overshoot).',
+    60,
+    { min: 1, max: 3600 },
+  ),
   syslog: bool('Also log to the local syslog (/dev/log).', false, { live: true }),
   syslog_server: str('Also log to this syslog server over UDP, host:port (RFC 3164 lines).', '', { live: true }),
   ciphers: str('OpenSSL cipher list for TLS 1.2 and below on listen_client.'),

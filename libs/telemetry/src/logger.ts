@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { LOG_LEVELS, LogLevel, LogLevelName } from './log-level';
 
 export interface LogContext {
@@ -9,6 +9,7 @@ export interface LogContext {
 }
 
 export interface LogRecord {
+  /** Milliseconds since the epoch, with a fraction (microseconds) when the clock has one. */
   time: number;
   level: LogLevelName;
   component: string;
@@ -20,12 +21,14 @@ export type LogSink = (line: string, record: LogRecord) => void;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
-/** Local time as `YYYY-MM-DD HH:MM:SS.SSSSSS` (O3C 2.4.1). */
+/** Local time as `YYYY-MM-DD HH:MM:SS.SSSSSS` (O3C 2.4.1); the fraction of `ms` gives the microseconds. */
 export function formatLogTime(ms: number): string {
-  const d = new Date(ms);
+  const whole = Math.floor(ms);
+  const d = new Date(whole);
+  const micros = d.getMilliseconds() * 1000 + Math.min(999, Math.floor((ms - whole) * 1000));
   return (
     `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}000`
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(micros, 6)}`
   );
 }
 
@@ -37,25 +40,48 @@ export function formatLogLine(r: LogRecord): string {
   return `${line} ${r.message}`;
 }
 
+/** Wall time with microseconds: the monotonic clock's fraction on top of the process's start time. */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
 export interface LoggerOptions {
   level?: LogLevel;
   sinks?: LogSink[];
   now?: () => number;
 }
 
+interface ExtraSink {
+  sink: LogSink;
+  /** Its own level (debug.cgi?level=4 while loglevel is 3); undefined: the logger's. */
+  level?: LogLevel;
+}
+
+interface LoggerState {
+  level: LogLevel;
+  /** The configured outputs (file, syslog, stderr): replaced as a whole on reload. */
+  sinks: LogSink[];
+  /** Sinks added at run time (debug.cgi streams): they survive setSinks. */
+  extra: Set<ExtraSink>;
+  /** The most verbose level any sink wants: below it no record is even built. */
+  max: LogLevel;
+  now: () => number;
+}
+
 /** A logger with O3C levels; children share level and sinks. */
 export class Logger {
-  private state: { level: LogLevel; sinks: LogSink[]; now: () => number };
+  private state: LoggerState;
 
   constructor(
     opts: LoggerOptions = {},
     private readonly component = 'tether',
-    shared?: Logger['state'],
+    shared?: LoggerState,
   ) {
+    const level = opts.level ?? LOG_LEVELS.notice;
     this.state = shared ?? {
-      level: opts.level ?? LOG_LEVELS.notice,
+      level,
       sinks: opts.sinks ?? [stderrSink],
-      now: opts.now ?? Date.now,
+      extra: new Set(),
+      max: level,
+      now: opts.now ?? preciseNow,
     };
   }
 
@@ -63,16 +89,36 @@ export class Logger {
     return new Logger({}, component, this.state);
   }
 
+  get level(): LogLevel {
+    return this.state.level;
+  }
+
   setLevel(level: LogLevel): void {
     this.state.level = level;
+    this.updateMax();
   }
 
   setSinks(sinks: LogSink[]): void {
     this.state.sinks = sinks;
   }
 
+  /**
+   * Adds a sink beside the configured outputs until the returned function is called; with a level
+   * it gets records up to that level whatever the logger's own level (and only those).
+   */
+  addSink(sink: LogSink, level?: LogLevel): () => void {
+    const entry: ExtraSink = { sink, level };
+    this.state.extra.add(entry);
+    this.updateMax();
+    return () => {
+      this.state.extra.delete(entry);
+      this.updateMax();
+    };
+  }
+
+  /** Whether some sink takes records of this level (build costly debug strings only then). */
   enabled(level: LogLevelName): boolean {
-    return LOG_LEVELS[level] <= this.state.level;
+    return LOG_LEVELS[level] <= this.state.max;
   }
 
   error(message: string, ctx: LogContext = {}): void {
@@ -88,19 +134,24 @@ export class Logger {
     this.log('debug', message, ctx);
   }
 
+  private updateMax(): void {
+    let max: number = this.state.level;
+    for (const e of this.state.extra) max = Math.max(max, e.level ?? this.state.level);
+    this.state.max = max as LogLevel;
+  }
+
   private log(level: LogLevelName, message: string, ctx: LogContext): void {
-    if (!this.enabled(level)) return;
-    const record: LogRecord = { time: this.state.now(), level, component: this.component, message, ctx };
+    const n = LOG_LEVELS[level];
+    const s = this.state;
+    if (n > s.max) return;
+    const record: LogRecord = { time: s.now(), level, component: this.component, message, ctx };
     const line = formatLogLine(record);
-    for (const sink of this.state.sinks) sink(line, record);
+    if (n <= s.level) for (const sink of s.sinks) sink(line, record);
+    for (const e of s.extra) if (n <= (e.level ?? s.level)) e.sink(line, record);
   }
 }
 
 export const stderrSink: LogSink = (line) => process.stderr.write(line + '\n');
-
-export function fileSink(path: string): LogSink {
-  return (line) => appendFileSync(path, line + '\n');
-}
 
 /** A logger that drops everything (unit tests, libraries used without one). */
 export const silentLogger = new Logger({ level: LOG_LEVELS.nothing, sinks: [] });

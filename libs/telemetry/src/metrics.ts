@@ -2,14 +2,36 @@
  * What the apps report. Labels are small fixed sets (never a device or a request), so a
  * Prometheus implementation stays bounded; the default does nothing.
  */
-export type HandshakeResult = 'ok' | 'bad_certificate' | 'mac_mismatch' | 'tls_error' | 'timeout' | 'refused';
+export const HANDSHAKE_RESULTS = ['ok', 'bad_certificate', 'mac_mismatch', 'tls_error', 'timeout', 'refused'] as const;
+export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
 export type Direction = 'in' | 'out';
+/** The O3C notifications (reference section 6). */
+export const NOTIFICATION_KINDS = ['server_up', 'server_down', 'client_hello', 'client_connect', 'client_disconnect'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+/** ok: the receiver answered 2xx; failed: it answered otherwise or could not be reached; dropped: given up (queue full, retries spent). */
+export const DELIVERY_RESULTS = ['ok', 'failed', 'dropped'] as const;
+export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
+export type ReloadResult = 'ok' | 'failed';
+
+/** A scrape's answer: the text and its Content-Type. */
+export interface MetricsExposition {
+  contentType: string;
+  body: string;
+}
 
 export interface TetherMetrics {
   devicesConnected(delta: number): void;
   deviceHandshake(result: HandshakeResult): void;
+  /** One answered user request: its status (the device's or the proxy's own) and how long it took. */
   proxyRequest(status: number, seconds: number): void;
+  /** Bytes through the user proxy: in from users, out to users. */
   proxyBytes(direction: Direction, bytes: number): void;
+  notificationDelivery(kind: NotificationKind, result: DeliveryResult): void;
+  /** A Redis connection error (each `error` event). */
+  redisError(): void;
+  configReload(result: ReloadResult): void;
+  /** The Prometheus text of this process; null when metrics are not collected. */
+  exposition(): Promise<MetricsExposition | null>;
 }
 
 export const noopMetrics: TetherMetrics = {
@@ -17,4 +39,8 @@ export const noopMetrics: TetherMetrics = {
   deviceHandshake: () => undefined,
   proxyRequest: () => undefined,
   proxyBytes: () => undefined,
+  notificationDelivery: () => undefined,
+  redisError: () => undefined,
+  configReload: () => undefined,
+  exposition: async () => null,
 };

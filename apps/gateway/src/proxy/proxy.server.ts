@@ -50,7 +50,12 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
     };
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        // Per connection, not per chunk: the socket counts its own bytes.
+        this.deps.metrics.proxyBytes('in', socket.bytesRead);
+        this.deps.metrics.proxyBytes('out', socket.bytesWritten);
+      });
       socket.setTimeout(IDLE_TIMEOUT_MS);
       new ProxyConnection(socket, ctx);
     });

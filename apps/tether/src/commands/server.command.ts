@@ -5,11 +5,12 @@ import { ControlModule } from '@tether/app-control';
 import { GatewayModule } from '@tether/app-gateway';
 import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
-import { noopMetrics } from '@tether/telemetry';
 import { CommandSpec, str } from '../cli/flags';
-import { makeEdgeLink, makeLogger, makePresence, systemClock } from '../runtime/adapters';
+import { makeEdgeLink, makePresence, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
 import { configFromFlags } from '../runtime/load-config';
+import { makeTelemetry } from '../runtime/telemetry';
+import { TelemetryModule } from '../runtime/telemetry.module';
 import { LocalEdgeLink } from '../runtime/local-edge-link';
 import { TETHER_VERSION } from '../runtime/version';
 import { CONFIG_FLAG } from './edge.command';
@@ -107,13 +108,20 @@ export const serverCommand: CommandSpec = {
       writeFileSync(join(dir, 'tether.conf'), defaultConfigText(dir));
     }
     const config = embedded ? parseConfig(defaultConfigText(dir), join(dir, 'tether.conf')) : configFromFlags(flags);
-    const logger = makeLogger(config);
-    const presence = makePresence(config, logger);
+    const telemetry = makeTelemetry(config);
+    const { logger, metrics } = telemetry;
+    const presence = makePresence(config, logger, metrics);
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
-    const deps = { config, live: new ConfigHolder(config, systemClock.now), presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
+    const live = new ConfigHolder(config, systemClock.now);
+    const deps = { config, live, presence, edgeLink: local, logger, metrics, clock: systemClock };
     const app = await startApps(
-      [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION })],
+      [
+        EdgeModule.register(deps),
+        GatewayModule.register(deps),
+        ControlModule.register({ ...deps, version: TETHER_VERSION }),
+        TelemetryModule.register({ telemetry, live }),
+      ],
       logger,
     );
     local.bind(app.get(DeviceTunnelService), app.get(DeviceRegistry).address);

@@ -1,21 +1,26 @@
 import type { TetherConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceStore, RedisPresenceStore, connectRedis } from '@tether/presence';
 import { GrpcEdgeLink } from '@tether/protocol';
-import { LOG_LEVELS, LogLevel, Logger, fileSink, stderrSink, systemClock } from '@tether/telemetry';
+import { LOG_LEVELS, Logger, PrometheusMetrics, TetherMetrics, noopMetrics, systemClock } from '@tether/telemetry';
+import { makeTelemetry } from './telemetry';
 
+/** The process logger with its configured outputs (file with rotation, syslog, standard error). */
 export function makeLogger(config: TetherConfig): Logger {
-  return new Logger({
-    level: config.loglevel as LogLevel,
-    sinks: [config.logfile ? fileSink(config.logfile) : stderrSink],
-  });
+  return makeTelemetry(config).logger;
+}
+
+/** The metrics of a server process: Prometheus series in a registry of its own. */
+export function makeMetrics(): PrometheusMetrics {
+  return new PrometheusMetrics();
 }
 
 /** Redis when redis_url is set (the cluster), otherwise in-process (one process holds everything). */
-export function makePresence(config: TetherConfig, logger: Logger): PresenceStore {
+export function makePresence(config: TetherConfig, logger: Logger, metrics: TetherMetrics = noopMetrics): PresenceStore {
   if (!config.redis_url) return new MemoryPresenceStore(systemClock.now);
   const redis = connectRedis(config.redis_url);
   let down = false;
   redis.on('error', (err: Error) => {
+    metrics.redisError();
     if (!down) logger.child('redis').warn(`Redis unavailable: ${err.message}`);
     down = true;
   });

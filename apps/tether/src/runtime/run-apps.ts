@@ -2,11 +2,12 @@ import type { DynamicModule } from '@nestjs/common';
 import { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeDeps } from '@tether/app-edge';
 import type { GatewayDeps } from '@tether/app-gateway';
-import { noopMetrics } from '@tether/telemetry';
 import { ParsedFlags } from '../cli/flags';
-import { makeEdgeLink, makeLogger, makePresence, systemClock } from './adapters';
+import { makeEdgeLink, makePresence, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
 import { configFromFlags } from './load-config';
+import { makeTelemetry } from './telemetry';
+import { TelemetryModule } from './telemetry.module';
 
 /** The adapters every app of a separate (clustered) process gets: each app declares the same set. */
 export type ClusterDeps = EdgeDeps & GatewayDeps;
@@ -19,17 +20,18 @@ export async function runClusterApps(
 ): Promise<number> {
   const config = configFromFlags(flags);
   check(config);
-  const logger = makeLogger(config);
+  const telemetry = makeTelemetry(config);
+  const { logger, metrics } = telemetry;
   const deps: ClusterDeps = {
     config,
     live: new ConfigHolder(config, systemClock.now),
-    presence: makePresence(config, logger),
+    presence: makePresence(config, logger, metrics),
     edgeLink: makeEdgeLink(config),
     logger,
-    metrics: noopMetrics,
+    metrics,
     clock: systemClock,
   };
-  await startApps(modules(deps), logger);
+  await startApps([...modules(deps), TelemetryModule.register({ telemetry, live: deps.live })], logger);
   return untilSignal();
 }
 
