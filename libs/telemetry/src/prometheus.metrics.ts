@@ -14,6 +14,7 @@ import {
 
 /** Request durations: 1 ms (a cached answer) to 60 s (a long download or a timeout). */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 const CODE_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 type Inc = { inc(n?: number): void };
@@ -44,7 +45,11 @@ export class PrometheusMetrics implements TetherMetrics {
   constructor(opts: PrometheusMetricsOptions = {}) {
     const registers = [this.registry];
     if (opts.defaultLabels) this.registry.setDefaultLabels(opts.defaultLabels);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named *_total break the naming rules (promtool check metrics); the per-type series stay.
+      for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
+    }
 
     this.connected = new Gauge({ name: 'tether_devices_connected', help: 'Devices connected to this edge.', registers });
     const handshakes = new Counter({
