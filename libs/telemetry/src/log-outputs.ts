@@ -56,8 +56,14 @@ export class LogOutputs {
 
   apply(s: LogSettings): void {
     if (this.closed) return;
-    const file = this.fileFor(s);
     const udp = s.syslogServer ? this.udpFor(s.syslogServer) : undefined;
+    let file: RotatingFile | undefined;
+    try {
+      file = this.fileFor(s);
+    } catch (err) {
+      if (udp && udp !== this.udp?.sink) void udp.close();
+      throw err;
+    }
     // Only now that nothing can throw: retire what the new settings drop.
     if (this.file && this.file !== file) void this.file.close();
     this.file = file;
@@ -111,12 +117,7 @@ export class LogOutputs {
 
   /** An output failed: say so where it can still be read. */
   private complain(err: Error): void {
-    this.stderr(formatLogLine({ time: this.clock.now(), level: 'error', component: 'log', message: err.message, ctx: {} }), {
-      time: this.clock.now(),
-      level: 'error',
-      component: 'log',
-      message: err.message,
-      ctx: {},
-    });
+    const record = { time: this.clock.now(), level: 'error' as const, component: 'log', message: err.message, ctx: {} };
+    this.stderr(formatLogLine(record), record);
   }
 }

@@ -7,6 +7,34 @@ describe('O3C log lines', () => {
   it('formats local time with microseconds', () => {
     const t = new Date(2022, 11, 16, 13, 37, 1, 250).getTime();
     assert.equal(formatLogTime(t), '2022-12-16 13:37:01.250000');
+    assert.equal(formatLogTime(t + 0.123456), '2022-12-16 13:37:01.250123', 'the fraction of a millisecond gives the microseconds');
+  });
+  it('stamps lines with real microseconds by default', () => {
+    const lines: string[] = [];
+    const log = new Logger({ sinks: [(l) => lines.push(l)] });
+    for (let i = 0; i < 20; i++) log.notice('tick');
+    const micros = new Set(lines.map((l) => l.slice(21, 27)));
+    assert.ok([...micros].some((m) => !m.endsWith('000')), `microseconds vary: ${[...micros].join(' ')}`);
+  });
+  it('gives an added sink its own level and removes it on demand', () => {
+    const outputs: string[] = [];
+    const stream: string[] = [];
+    const log = new Logger({ level: LOG_LEVELS.warning, sinks: [(l) => outputs.push(l)] });
+    assert.equal(log.enabled('debug'), false);
+    const remove = log.addSink((l) => stream.push(l), LOG_LEVELS.debug);
+    assert.equal(log.enabled('debug'), true, 'debug strings are worth building while the stream wants them');
+    log.debug('d');
+    log.warn('w');
+    remove();
+    log.debug('gone');
+    assert.equal(log.enabled('debug'), false);
+    assert.equal(stream.length, 2);
+    assert.equal(outputs.length, 1, 'the outputs keep loglevel');
+    const follow: string[] = [];
+    log.addSink((l) => follow.push(l));
+    log.notice('n');
+    log.error('e');
+    assert.equal(follow.length, 1, 'without a level it follows the logger');
   });
   it('writes [time] [level] [component] [user] [client] message and honours the level', () => {
     const lines: string[] = [];

@@ -38,6 +38,7 @@ export class RotatingFile {
   private readonly timer: unknown;
   private opts: Required<RotationOptions>;
   private failed = false;
+  private readonly onError: (err: Error) => void;
 
   constructor(
     readonly path: string,
@@ -52,8 +53,6 @@ export class RotatingFile {
     t.unref?.();
     this.timer = t;
   }
-
-  private readonly onError: (err: Error) => void;
 
   /** Takes new rotation settings (a reload); the file stays open. */
   configure(opts: RotationOptions): void {
