@@ -1,4 +1,12 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ConfigHolder } from '@tether/config';
 import { MetricsListener } from './metrics.listener';
 import { Telemetry, followReloads } from './telemetry';
@@ -12,7 +20,7 @@ interface TelemetryHost {
 
 /** The process's own telemetry: the /metrics listener, outputs that follow reloads, a flush at exit. */
 @Injectable()
-export class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TelemetryLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly listener: MetricsListener;
   private unfollow?: () => void;
 
@@ -24,6 +32,10 @@ export class TelemetryLifecycle implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     this.unfollow = followReloads(this.host.telemetry, this.host.live);
     await this.listener.start();
+  }
+
+  beforeApplicationShutdown(signal?: string): void {
+    this.host.telemetry.logger.child('main').notice(`shutting down${signal ? ` (${signal})` : ''}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
