@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as tls from 'node:tls';
 import { TetherCluster, curl, freePort, waitFor } from '@tether/testing';
 
 const MAC = '00408c3c0001';
@@ -50,6 +51,18 @@ describe('Prometheus /metrics in every process', () => {
     assert.equal(sample(body, 'tether_device_handshakes_total{result="ok"}'), 1);
     assert.equal(sample(body, 'tether_device_handshakes_total{result="bad_certificate"}'), 0);
     assert.doesNotMatch(body, new RegExp(MAC, 'i'), 'no label per device');
+  });
+
+  it('counts a device without a client certificate as a bad_certificate handshake', async () => {
+    const socket = tls.connect({ host: '127.0.0.1', port: cluster.edges[0].clientPort, rejectUnauthorized: false });
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('close', r));
+    await waitFor(
+      async () => sample((await scrape(port.edge)).body, 'tether_device_handshakes_total{result="bad_certificate"}') === 1,
+      5000,
+      'bad_certificate counted',
+    );
+    assert.equal(sample((await scrape(port.edge)).body, 'tether_devices_connected'), 1, 'the refused one is not connected');
   });
 
   it('counts a request through the proxy on the gateway: status class, duration, bytes both ways', async () => {

@@ -7,14 +7,22 @@ import {
   isHello,
   parseConnectionId,
 } from '@tether/protocol';
-import type { Clock } from '@tether/telemetry';
+import type { Clock, HandshakeResult as HandshakeMetric } from '@tether/telemetry';
 
 export interface HandshakeResult {
   hello: HelloMessage;
   control: ServerChannel;
 }
 
-export class HandshakeError extends Error {}
+export class HandshakeError extends Error {
+  /** How tether_device_handshakes_total counts it. */
+  constructor(
+    message: string,
+    readonly result: Exclude<HandshakeMetric, 'ok'> = 'refused',
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The SSH part of a device's arrival: the user must be `count.<certificate MAC>`, then the agent asks
@@ -23,7 +31,7 @@ export class HandshakeError extends Error {}
 export function deviceHandshake(ssh: Connection, certMac: string, clock: Clock, timeoutMs: number): Promise<HandshakeResult> {
   return new Promise((resolve, reject) => {
     let done = false;
-    const timer = clock.setTimeout(() => fail(new HandshakeError(`no hello within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = clock.setTimeout(() => fail(new HandshakeError(`no hello within ${timeoutMs / 1000} s`, 'timeout')), timeoutMs);
     const fail = (err: Error) => {
       if (done) return;
       done = true;
@@ -35,7 +43,7 @@ export function deviceHandshake(ssh: Connection, certMac: string, clock: Clock, 
       const id = parseConnectionId(ctx.username);
       if (!id || id.mac !== certMac) {
         ctx.reject();
-        fail(new HandshakeError(`SSH user "${ctx.username}" does not match the certificate MAC ${certMac}`));
+        fail(new HandshakeError(`SSH user "${ctx.username}" does not match the certificate MAC ${certMac}`, 'mac_mismatch'));
         return;
       }
       ctx.accept();

@@ -8,7 +8,7 @@ import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceSession } from '../sessions/device-session';
 import { AdmissionGate } from './admission.gate';
-import { deviceHandshake } from './device-handshake';
+import { HandshakeError, deviceHandshake } from './device-handshake';
 import { edgeHostKey } from './host-key';
 import { peerCommonName } from './peer-name';
 import { trimFinishedKex } from './ssh-state.trim';
@@ -105,6 +105,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       gone: (s) => s.destroyed,
       start: (s, release) => this.admit(s, release),
       drop: (s) => {
+        this.deps.metrics.deviceHandshake('timeout'); // waited too long for a handshake slot
         s.destroy();
         this.reportDrops();
       },
@@ -223,7 +224,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       },
       (err: Error) => {
         arrival.release();
-        this.deps.metrics.deviceHandshake('mac_mismatch');
+        this.deps.metrics.deviceHandshake(err instanceof HandshakeError ? err.result : 'refused');
         this.log.warn(`refused: ${err.message}`, ctx);
         conn.end();
         arrival.socket.destroy();
