@@ -12,8 +12,8 @@ export interface ControlDeps {
   presence: PresenceStore;
   edgeLink: EdgeLink;
   logger: Logger;
-  /** This process's metrics; `/metrics` on the admin listeners serves their exposition. */
-  metrics: TetherMetrics;
+  /** This process's metrics; `/metrics` on the admin listeners serves their exposition (absent: 404). */
+  metrics?: TetherMetrics;
   clock: Clock;
   /** Reported as server_version. */
   version: string;

@@ -40,8 +40,22 @@ export function formatLogLine(r: LogRecord): string {
   return `${line} ${r.message}`;
 }
 
-/** Wall time with microseconds: the monotonic clock's fraction on top of the process's start time. */
-export const preciseNow = (): number => performance.timeOrigin + performance.now();
+let offset = Date.now() - performance.now();
+
+/**
+ * Wall time with microseconds: the monotonic clock anchored to the wall clock, re-anchored whenever
+ * they part by more than a millisecond (NTP steps, suspend), so lines never drift from `date`.
+ */
+export function preciseNow(): number {
+  const mono = performance.now();
+  const wall = Date.now();
+  let t = mono + offset;
+  if (t < wall - 1 || t > wall + 1) {
+    offset = wall - mono;
+    t = wall;
+  }
+  return t;
+}
 
 export interface LoggerOptions {
   level?: LogLevel;

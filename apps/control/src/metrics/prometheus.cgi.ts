@@ -20,7 +20,7 @@ export class PrometheusCgi implements AdminCgi {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return replyFailure(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
     }
-    const text = await this.deps.metrics.exposition();
+    const text = await this.deps.metrics?.exposition();
     if (!text) return replyFailure(res, 404, 'Metrics are not collected in this process');
     // For HEAD node sends the head only (with the length the body would have).
     reply(res, 200, text.contentType, text.body, { 'Cache-Control': 'no-store' });
