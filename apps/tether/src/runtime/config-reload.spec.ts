@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigHolder, loadConfigFile, printConfig } from '@tether/config';
-import { LOG_LEVELS, Logger } from '@tether/telemetry';
-import { ConfigReloader } from './config-reload';
+import { reloadCluster } from '@tether/app-control';
+import { ClusterNode, MemoryClusterBus } from '@tether/cluster';
+import { LOG_LEVELS, Logger, systemClock } from '@tether/telemetry';
+import { ConfigReloader, answerConfigReloads } from './config-reload';
 
 function setup(initial: string) {
   const dir = mkdtempSync(join(tmpdir(), 'tether-reload-'));
@@ -75,5 +77,29 @@ describe('ConfigReloader', () => {
     assert.deepEqual(none.reload('reload_config.cgi'), { ok: false, reason: 'no configuration file to reload (started without --config)' });
     assert.ok(lines.some((l) => l.includes('[error]') && l.includes('no configuration file to reload')));
     t.done();
+  });
+});
+
+describe('answerConfigReloads', () => {
+  it("reloads this process's file when control asks over the cluster bus", async () => {
+    const t = setup('request_timeout = 30\n');
+    const bus = new MemoryClusterBus();
+    const node = new ClusterNode({ bus, role: 'edge', serverId: 'edge-0', clock: systemClock, logger: new Logger({ level: 0, sinks: [] }) });
+    answerConfigReloads(node, t.reloader);
+    await node.start();
+    try {
+      writeFileSync(t.file, 'request_timeout = 8\n');
+      assert.deepEqual(await reloadCluster(bus, { deadlineMs: 1000 }), { reloaded: 1, failed: [] });
+      assert.equal(t.live.current.request_timeout, 8);
+      assert.ok(t.lines.some((l) => l.includes('(reload_config.cgi via control)')));
+      writeFileSync(t.file, 'request_timeout = soon\n');
+      const report = await reloadCluster(bus, { deadlineMs: 1000 });
+      assert.equal(report.failed.length, 1);
+      assert.match(report.failed[0].reason, /request_timeout: "soon" is not a whole number/);
+      assert.equal(t.live.current.request_timeout, 8);
+    } finally {
+      await node.stop();
+      t.done();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { RELOAD_CONFIG_TOPIC } from '@tether/app-control';
 import type { ConfigReload, ConfigReloadResult } from '@tether/app-control';
 import {
   ConfigError,
@@ -108,4 +109,13 @@ export function reloadOnSignal(reload: ConfigReload): () => void {
 /** For processes without a configuration file (`tether agent`): SIGUSR1 is ignored (not Node's inspector). */
 export function ignoreReloadSignal(): void {
   process.on('SIGUSR1', () => undefined);
+}
+
+/**
+ * Answers control's cluster-wide reload (reload_config.cgi asks every edge and gateway over the cluster
+ * bus) by reloading this process's file. Register it on exactly one cluster node per process: a
+ * process's apps share one configuration.
+ */
+export function answerConfigReloads(node: { respond(topic: string, handler: (args: unknown) => unknown): void }, reload: ConfigReload): void {
+  node.respond(RELOAD_CONFIG_TOPIC, () => reload.reload('reload_config.cgi via control'));
 }
