@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TetherCluster, TetherProcess, curl, freePort, waitForOutputSince, writeConfig } from '@tether/testing';
 
@@ -152,5 +154,55 @@ describe('control: print_config.cgi, reload_config.cgi, SIGUSR1, listen_admin_ht
       proc.output,
       /tether control: control needs listen_admin \(HTTP\) or listen_admin_https \(HTTPS with cert_file\), or both; neither is set/,
     );
+  });
+});
+
+describe('tether server (all-in-one): reload and the admin listener rule', () => {
+  let dir: string;
+  const procs: TetherProcess[] = [];
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tether-adm-server-'));
+  });
+  after(async () => {
+    await Promise.allSettled(procs.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = (args: string[], env: Record<string, string> = {}) => {
+    const p = new TetherProcess(args, { cwd: dir, env });
+    procs.push(p);
+    return p;
+  };
+
+  it('with --config reloads that file: 200 when valid, the reference 500 when not', async () => {
+    const port = await freePort();
+    const conf = writeConfig(dir, 'server.conf', { listen_admin: `127.0.0.1:${port}`, request_timeout: 30 });
+    const p = start(['server', '--config', conf]);
+    await p.waitForOutput(/listen_admin on/);
+    writeConfig(dir, 'server.conf', { listen_admin: `127.0.0.1:${port}`, request_timeout: 4 });
+    const ok = await curl(['-i', `http://127.0.0.1:${port}/admin/reload_config.cgi`]);
+    assert.match(ok.stdout.toString(), /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match((await curl([`http://127.0.0.1:${port}/admin/print_config.cgi`])).stdout.toString(), /^request_timeout = 4$/m);
+    writeConfig(dir, 'server.conf', { listen_admin: `127.0.0.1:${port}`, request_timeout: 'never' });
+    assertReloadFailed((await curl(['-i', `http://127.0.0.1:${port}/admin/reload_config.cgi`])).stdout.toString());
+    assert.match((await curl([`http://127.0.0.1:${port}/admin/print_config.cgi`])).stdout.toString(), /^request_timeout = 4$/m);
+  });
+
+  it('the embedded default has no file to reload: 500, and the log says why', async () => {
+    const [client, user, admin] = [await freePort(), await freePort(), await freePort()];
+    const p = start(['server', '--dir', join(dir, 'var')], {
+      TETHER_LISTEN_CLIENT: `127.0.0.1:${client}`,
+      TETHER_LISTEN_USER: `127.0.0.1:${user}`,
+      TETHER_LISTEN_ADMIN: `127.0.0.1:${admin}`,
+    });
+    await p.waitForOutput(/listen_admin on/, 60_000);
+    assertReloadFailed((await curl(['-i', `http://127.0.0.1:${admin}/admin/reload_config.cgi`])).stdout.toString());
+    await p.waitForOutput(/\[error\] \[config\] reload \(reload_config\.cgi\) refused: no configuration file to reload \(started without --config\)/);
+  });
+
+  it('refuses to start without listen_admin and listen_admin_https', async () => {
+    const conf = writeConfig(dir, 'none.conf', { request_timeout: 30 });
+    const p = start(['server', '--config', conf]);
+    assert.equal(await p.exited, 1);
+    assert.match(p.output, /tether server: control needs listen_admin \(HTTP\) or listen_admin_https \(HTTPS with cert_file\), or both; neither is set/);
   });
 });
