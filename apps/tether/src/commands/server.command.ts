@@ -1,15 +1,16 @@
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
-import { ControlModule } from '@tether/app-control';
+import { ControlModule, requireAdminListener } from '@tether/app-control';
 import { GatewayModule } from '@tether/app-gateway';
 import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { CommandSpec, str } from '../cli/flags';
 import { makeEdgeLink, makePresence, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
+import { ConfigReloader, reloadOnSignal } from '../runtime/config-reload';
 import { configFromFlags } from '../runtime/load-config';
-import { makeTelemetry } from '../runtime/telemetry';
+import { countReloads, makeTelemetry } from '../runtime/telemetry';
 import { TelemetryModule } from '../runtime/telemetry.module';
 import { LocalEdgeLink } from '../runtime/local-edge-link';
 import { TETHER_VERSION } from '../runtime/version';
@@ -108,18 +109,22 @@ export const serverCommand: CommandSpec = {
       writeFileSync(join(dir, 'tether.conf'), defaultConfigText(dir));
     }
     const config = embedded ? parseConfig(defaultConfigText(dir), join(dir, 'tether.conf')) : configFromFlags(flags);
+    requireAdminListener(config);
     const telemetry = makeTelemetry(config);
     const { logger, metrics } = telemetry;
+    const live = new ConfigHolder(config, systemClock.now);
+    // The embedded default's file is rewritten at every start: only a --config file is reloaded.
+    const reload = countReloads(new ConfigReloader({ file: embedded ? null : (str(flags, 'config') ?? null), live, logger }), metrics);
+    reloadOnSignal(reload);
     const presence = makePresence(config, logger, metrics);
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
-    const live = new ConfigHolder(config, systemClock.now);
     const deps = { config, live, presence, edgeLink: local, logger, metrics, clock: systemClock };
     const app = await startApps(
       [
         EdgeModule.register(deps),
         GatewayModule.register(deps),
-        ControlModule.register({ ...deps, version: TETHER_VERSION }),
+        ControlModule.register({ ...deps, version: TETHER_VERSION, reload }),
         TelemetryModule.register({ telemetry, live }),
       ],
       logger,

@@ -2,15 +2,17 @@ import type { DynamicModule } from '@nestjs/common';
 import { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeDeps } from '@tether/app-edge';
 import type { GatewayDeps } from '@tether/app-gateway';
-import { ParsedFlags } from '../cli/flags';
+import type { ConfigReload } from '@tether/app-control';
+import { ParsedFlags, str } from '../cli/flags';
 import { makeEdgeLink, makePresence, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
+import { ConfigReloader, reloadOnSignal } from './config-reload';
 import { configFromFlags } from './load-config';
-import { makeTelemetry } from './telemetry';
+import { countReloads, makeTelemetry } from './telemetry';
 import { TelemetryModule } from './telemetry.module';
 
 /** The adapters every app of a separate (clustered) process gets: each app declares the same set. */
-export type ClusterDeps = EdgeDeps & GatewayDeps;
+export type ClusterDeps = EdgeDeps & GatewayDeps & { reload: ConfigReload };
 
 /** Validates the configuration, builds the cluster adapters, boots `modules` and lives until a signal. */
 export async function runClusterApps(
@@ -22,16 +24,20 @@ export async function runClusterApps(
   check(config);
   const telemetry = makeTelemetry(config);
   const { logger, metrics } = telemetry;
+  const live = new ConfigHolder(config, systemClock.now);
+  const reload = countReloads(new ConfigReloader({ file: str(flags, 'config') ?? null, live, logger }), metrics);
+  reloadOnSignal(reload);
   const deps: ClusterDeps = {
     config,
-    live: new ConfigHolder(config, systemClock.now),
+    live,
+    reload,
     presence: makePresence(config, logger, metrics),
     edgeLink: makeEdgeLink(config),
     logger,
     metrics,
     clock: systemClock,
   };
-  await startApps([...modules(deps), TelemetryModule.register({ telemetry, live: deps.live })], logger);
+  await startApps([...modules(deps), TelemetryModule.register({ telemetry, live })], logger);
   return untilSignal();
 }
 

@@ -1,5 +1,6 @@
+import type { ConfigReload, ConfigReloadResult } from '@tether/app-control';
 import { ConfigHolder, TetherConfig } from '@tether/config';
-import { Clock, LogLevel, LogOutputs, LogSettings, Logger, PrometheusMetrics, systemClock } from '@tether/telemetry';
+import { Clock, LogLevel, LogOutputs, LogSettings, Logger, PrometheusMetrics, TetherMetrics, systemClock } from '@tether/telemetry';
 
 /** The logging keys of the configuration (2.4.1) as LogOutputs takes them. */
 export function logSettings(c: TetherConfig): LogSettings {
@@ -34,11 +35,24 @@ export function makeTelemetry(config: TetherConfig, clock: Clock = systemClock):
 export function followReloads(t: Telemetry, live: ConfigHolder): () => void {
   const log = t.logger.child('log');
   return live.onChange((next) => {
-    t.metrics.configReload('ok');
     try {
       t.outputs.apply(logSettings(next));
     } catch (err) {
       log.error(`${(err as Error).message}; logging continues as before`);
     }
   });
+}
+
+/** Counts every reload (reload_config.cgi, SIGUSR1, the cluster-wide one) in tether_config_reloads_total. */
+export function countReloads(reload: ConfigReload, metrics: TetherMetrics): ConfigReload {
+  const count = (r: ConfigReloadResult) => {
+    metrics.configReload(r.ok ? 'ok' : 'failed');
+    return r;
+  };
+  return {
+    reload: (trigger) => {
+      const r = reload.reload(trigger);
+      return r instanceof Promise ? r.then(count) : count(r);
+    },
+  };
 }
