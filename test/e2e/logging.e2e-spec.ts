@@ -40,6 +40,7 @@ describe('logging to a file with rotation, and to a syslog server (O3C 2.4.1)', 
       stserverid: 'logging-0',
       listen_client: `127.0.0.1:${clientPort}`,
       listen_user: `127.0.0.1:${userPort}`,
+      listen_admin: `127.0.0.1:${await freePort()}`,
       cert_file: pki.serverPem,
       ca_cert_file: pki.dispatcherCa,
       provider_ca: pki.providerCa,
@@ -131,7 +132,12 @@ describe('logging: a bad configuration stops the process with the reason', () =>
     it(`${key} = ${value}`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'tether-logging-bad-'));
       try {
-        const config = writeConfig(dir, 'bad.conf', { stserverid: 'bad', listen_user: `127.0.0.1:${await freePort()}`, [key]: value });
+        const config = writeConfig(dir, 'bad.conf', {
+          stserverid: 'bad',
+          listen_user: `127.0.0.1:${await freePort()}`,
+          listen_admin: `127.0.0.1:${await freePort()}`,
+          [key]: value,
+        });
         const p = new TetherProcess(['server', '--config', config]);
         const code = await p.exited;
         assert.notEqual(code, 0);
