@@ -124,6 +124,52 @@ describe('logging to a file with rotation, and to a syslog server (O3C 2.4.1)', 
   });
 });
 
+describe('logging follows a reload (SIGUSR1), and reloads are counted in /metrics', () => {
+  it('moves to a new logfile at the new loglevel; a bad file keeps the old one; an invalid configuration counts as failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-logging-reload-'));
+    const metricsPort = await freePort();
+    const base = {
+      stserverid: 'reload-0',
+      listen_user: `127.0.0.1:${await freePort()}`,
+      listen_admin: `127.0.0.1:${await freePort()}`,
+      listen_metrics: `127.0.0.1:${metricsPort}`,
+      loglevel: 3,
+    };
+    const a = join(dir, 'a.log');
+    const b = join(dir, 'b.log');
+    const config = writeConfig(dir, 'tether.conf', { ...base, logfile: a });
+    const p = new TetherProcess(['server', '--config', config]);
+    const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+    const reloads = async (result: string) => {
+      const r = await curl(['-sS', `http://127.0.0.1:${metricsPort}/metrics`]);
+      const m = new RegExp(`^tether_config_reloads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(r.stdout.toString());
+      return m ? Number(m[1]) : -1;
+    };
+    try {
+      await waitFor(() => /\[main\] started$/m.test(read(a)), 15_000, `started in ${a}:\n${p.output}`);
+      assert.doesNotMatch(read(a), /\[debug\]/, 'loglevel 3');
+
+      writeConfig(dir, 'tether.conf', { ...base, logfile: b, loglevel: 4 });
+      process.kill(p.pid!, 'SIGUSR1');
+      await waitFor(async () => (await reloads('ok')) === 1, 10_000, 'one reload counted ok');
+      await waitFor(() => /\[config\] configuration reloaded/.test(read(b)), 5000, `the reload line in ${b}`);
+      assert.doesNotMatch(read(a), /configuration reloaded/, 'the old file no longer gets lines');
+
+      writeConfig(dir, 'tether.conf', { ...base, logfile: join(dir, 'missing', 'c.log'), loglevel: 4 });
+      process.kill(p.pid!, 'SIGUSR1');
+      await waitFor(() => /\[error\] \[log\] logfile .*missing\/c\.log: ENOENT.*; logging continues as before$/m.test(read(b)), 10_000, `the refusal in ${b}`);
+
+      writeConfig(dir, 'tether.conf', { ...base, logfile: b, loglevel: 9 });
+      process.kill(p.pid!, 'SIGUSR1');
+      await waitFor(async () => (await reloads('failed')) === 1, 10_000, 'an invalid configuration counted failed');
+      assert.equal(p.running, true);
+    } finally {
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('logging: a bad configuration stops the process with the reason', () => {
   for (const [key, value, reason] of [
     ['logfile', '/nonexistent-tether-dir/tether.log', /logfile \/nonexistent-tether-dir\/tether\.log: ENOENT/],
