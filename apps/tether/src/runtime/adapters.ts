@@ -1,18 +1,9 @@
 import type { TetherConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceStore, RedisPresenceStore, connectRedis } from '@tether/presence';
 import { GrpcEdgeLink } from '@tether/protocol';
-import { LOG_LEVELS, Logger, PrometheusMetrics, TetherMetrics, noopMetrics, systemClock } from '@tether/telemetry';
-import { makeTelemetry } from './telemetry';
+import { LOG_LEVELS, Logger, TetherMetrics, noopMetrics, systemClock } from '@tether/telemetry';
 
-/** The process logger with its configured outputs (file with rotation, syslog, standard error). */
-export function makeLogger(config: TetherConfig): Logger {
-  return makeTelemetry(config).logger;
-}
-
-/** The metrics of a server process: Prometheus series in a registry of its own. */
-export function makeMetrics(): PrometheusMetrics {
-  return new PrometheusMetrics();
-}
+// The logger and metrics of a server process come from makeTelemetry (./telemetry.ts).
 
 /** Redis when redis_url is set (the cluster), otherwise in-process (one process holds everything). */
 export function makePresence(config: TetherConfig, logger: Logger, metrics: TetherMetrics = noopMetrics): PresenceStore {
