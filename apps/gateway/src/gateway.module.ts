@@ -3,6 +3,7 @@ import { GATEWAY_DEPS, GatewayDeps } from './gateway.deps';
 import { ProxyServer } from './proxy/proxy.server';
 import { RequestLedger } from './requests/request-ledger';
 import { DeviceRouter } from './routing/device-router.service';
+import { GatewayClusterMember } from './status/gateway-cluster.member';
 
 /** The gateway: the user-facing proxy; stateless, any number of replicas. */
 @Module({})
@@ -10,7 +11,7 @@ export class GatewayModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: GatewayModule,
-      providers: [{ provide: GATEWAY_DEPS, useValue: deps }, RequestLedger, DeviceRouter, ProxyServer],
+      providers: [{ provide: GATEWAY_DEPS, useValue: deps }, RequestLedger, DeviceRouter, ProxyServer, GatewayClusterMember],
       exports: [ProxyServer, DeviceRouter, RequestLedger],
     };
   }

@@ -4,7 +4,7 @@ import type { EdgeDeps } from '@tether/app-edge';
 import type { GatewayDeps } from '@tether/app-gateway';
 import { noopMetrics } from '@tether/telemetry';
 import { ParsedFlags } from '../cli/flags';
-import { makeEdgeLink, makeLogger, makePresence, systemClock } from './adapters';
+import { makeBus, makeEdgeLink, makeLogger, makePresence, startLogRelay, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
 import { configFromFlags } from './load-config';
 
@@ -20,15 +20,18 @@ export async function runClusterApps(
   const config = configFromFlags(flags);
   check(config);
   const logger = makeLogger(config);
+  const bus = makeBus(config, logger);
   const deps: ClusterDeps = {
     config,
     live: new ConfigHolder(config, systemClock.now),
     presence: makePresence(config, logger),
     edgeLink: makeEdgeLink(config),
     logger,
+    bus,
     metrics: noopMetrics,
     clock: systemClock,
   };
+  await startLogRelay(bus, logger);
   await startApps(modules(deps), logger);
   return untilSignal();
 }
