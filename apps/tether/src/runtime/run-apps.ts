@@ -1,15 +1,17 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigHolder, TetherConfig } from '@tether/config';
-import type { EdgeDeps } from '@tether/app-edge';
-import type { GatewayDeps } from '@tether/app-gateway';
+import { EdgeClusterMember, type EdgeDeps } from '@tether/app-edge';
+import { GatewayClusterMember, type GatewayDeps } from '@tether/app-gateway';
+import type { ConfigReload } from '@tether/app-control';
 import { noopMetrics } from '@tether/telemetry';
-import { ParsedFlags } from '../cli/flags';
+import { ParsedFlags, str } from '../cli/flags';
 import { makeBus, makeEdgeLink, makeLogger, makePresence, startLogRelay, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
+import { ConfigReloader, answerConfigReloads, reloadOnSignal } from './config-reload';
 import { configFromFlags } from './load-config';
 
 /** The adapters every app of a separate (clustered) process gets: each app declares the same set. */
-export type ClusterDeps = EdgeDeps & GatewayDeps;
+export type ClusterDeps = EdgeDeps & GatewayDeps & { reload: ConfigReload };
 
 /** Validates the configuration, builds the cluster adapters, boots `modules` and lives until a signal. */
 export async function runClusterApps(
@@ -21,9 +23,13 @@ export async function runClusterApps(
   check(config);
   const logger = makeLogger(config);
   const bus = makeBus(config, logger);
+  const live = new ConfigHolder(config, systemClock.now);
+  const reload = new ConfigReloader({ file: str(flags, 'config') ?? null, live, logger });
+  reloadOnSignal(reload);
   const deps: ClusterDeps = {
     config,
-    live: new ConfigHolder(config, systemClock.now),
+    live,
+    reload,
     presence: makePresence(config, logger),
     edgeLink: makeEdgeLink(config),
     logger,
@@ -32,8 +38,21 @@ export async function runClusterApps(
     clock: systemClock,
   };
   await startLogRelay(bus, logger);
-  await startApps(modules(deps), logger);
+  const app = await startApps(modules(deps), logger);
+  // One answer per process (its apps share one file): the first cluster member it hosts answers reloads.
+  const node = [EdgeClusterMember, GatewayClusterMember]
+    .map((m) => tryGet(() => app.get(m, { strict: false }).node))
+    .find((n) => n);
+  if (node) answerConfigReloads(node, reload);
   return untilSignal();
+}
+
+function tryGet<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined; // this process does not host that app
+  }
 }
 
 /** Gateways and control find devices through Redis; alone they would see nothing. */
