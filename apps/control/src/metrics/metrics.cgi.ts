@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { METRICS_TOPIC, gather } from '@tether/cluster';
 import { AdminCgi } from '../admin/admin-cgi';
-import { reply } from '../admin/admin-reply';
+import { reply, replyFailure } from '../admin/admin-reply';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
-import { metricsReport } from './metrics.format';
+import { MetricsReport, metricsReport } from './metrics.format';
 
 /** How long metrics.cgi waits for the members to flush and answer. */
 const DEADLINE_MS = 1500;
@@ -26,6 +26,16 @@ export class MetricsCgi implements AdminCgi {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.resume();
+    try {
+      reply(res, 200, 'application/json', JSON.stringify(await this.report(), null, 2) + '\n');
+    } catch (err) {
+      // The totals live in Redis: without it there is no cluster-wide answer to give.
+      this.log.error(`metrics.cgi: cluster totals unavailable: ${(err as Error).message}`);
+      replyFailure(res, 503, 'Cluster totals unavailable');
+    }
+  }
+
+  private async report(): Promise<MetricsReport> {
     const { replies, missing } = await gather<Record<string, number>>(this.deps.bus, METRICS_TOPIC, {
       roles: ['edge', 'gateway'],
       deadlineMs: DEADLINE_MS,
@@ -33,7 +43,7 @@ export class MetricsCgi implements AdminCgi {
     });
     for (const m of missing) this.log.warn(`${m.member.id} left out of metrics.cgi: ${m.reason}`);
     const now = this.deps.clock.now();
-    const report = metricsReport({
+    return metricsReport({
       totals: await this.deps.bus.totals(),
       gauges: replies.map((r) => (r.body && typeof r.body === 'object' ? r.body : {})),
       serverUptimeSeconds: (now - this.started) / 1000,
@@ -41,6 +51,5 @@ export class MetricsCgi implements AdminCgi {
       configurationReloads: this.deps.live.reloads,
       version: this.deps.version,
     });
-    reply(res, 200, 'application/json', JSON.stringify(report, null, 2) + '\n');
   }
 }

@@ -118,7 +118,7 @@ export const serverCommand: CommandSpec = {
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
     const bus = makeBus(config, logger);
-    await startLogRelay(bus, logger);
+    startLogRelay(bus, logger);
     const deps = { config, live, presence, edgeLink: local, logger, bus, metrics: noopMetrics, clock: systemClock };
     const app = await startApps(
       [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION, reload })],

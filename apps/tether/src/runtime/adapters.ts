@@ -41,10 +41,13 @@ export function makeBus(config: TetherConfig, logger: Logger): ClusterBus {
   return new RedisClusterBus(redis, { prefix: config.redis_prefix }, (m) => log.warn(m));
 }
 
-/** debug.cgi's side in this process: relays log records over the bus while a stream listens. */
-export async function startLogRelay(bus: ClusterBus, logger: Logger): Promise<LogRelay> {
+/**
+ * debug.cgi's side in this process: relays log records over the bus while a stream listens. Not
+ * awaited: with Redis away the subscription completes on reconnection, and the process must start.
+ */
+export function startLogRelay(bus: ClusterBus, logger: Logger): LogRelay {
   const relay = new LogRelay(bus, logger, systemClock);
-  await relay.start();
+  relay.start().catch((err: Error) => logger.child('cluster').warn(`debug.cgi relay unavailable: ${err.message}`));
   return relay;
 }
 

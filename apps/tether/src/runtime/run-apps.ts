@@ -37,7 +37,7 @@ export async function runClusterApps(
     metrics: noopMetrics,
     clock: systemClock,
   };
-  await startLogRelay(bus, logger);
+  startLogRelay(bus, logger);
   const app = await startApps(modules(deps), logger);
   // One answer per process (its apps share one file): the first cluster member it hosts answers reloads.
   const node = [EdgeClusterMember, GatewayClusterMember]
