@@ -1,3 +1,4 @@
+import type { ClusterBus } from '@tether/cluster';
 import type { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
@@ -16,6 +17,8 @@ export interface ControlDeps {
   logger: Logger;
   /** This process's metrics; `/metrics` on the admin listeners serves their exposition (absent: 404). */
   metrics?: TetherMetrics;
+  /** The processes' shared channel: members, queries, cluster totals, the debug stream. */
+  bus: ClusterBus;
   clock: Clock;
   /** Reported as server_version. */
   version: string;

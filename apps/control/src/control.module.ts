@@ -8,6 +8,8 @@ import { RestartCgi } from './commands/restart.cgi';
 import { PrintConfigCgi } from './config/print-config.cgi';
 import { ReloadConfigCgi } from './config/reload-config.cgi';
 import { CONTROL_DEPS, ControlDeps } from './control.deps';
+import { DebugCgi } from './debug/debug.cgi';
+import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
@@ -23,6 +25,8 @@ const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [
   ReloadConfigCgi,
   PrintConfigCgi,
   PrometheusCgi,
+  MetricsCgi,
+  DebugCgi,
 ];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */

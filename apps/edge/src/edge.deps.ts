@@ -1,3 +1,4 @@
+import type { ClusterBus } from '@tether/cluster';
 import type { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
@@ -13,6 +14,8 @@ export interface EdgeDeps {
   /** Reaches other edges (to evict a stale connection of a MAC that moved). */
   edgeLink: EdgeLink;
   logger: Logger;
+  /** The processes' shared channel: members, queries, cluster totals, the debug stream. */
+  bus: ClusterBus;
   metrics: TetherMetrics;
   clock: Clock;
 }

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EDGE_DEPS, EdgeDeps } from './edge.deps';
 import { DeviceListener } from './listener/device-listener.service';
 import { DeviceRegistry } from './sessions/device-registry.service';
+import { EdgeClusterMember } from './status/edge-cluster.member';
+import { EdgeCounters } from './status/edge-counters';
 import { DeviceTunnelService } from './tunnel/device-tunnel.service';
 import { TunnelGrpcServer } from './tunnel/tunnel-grpc.server';
 
@@ -11,7 +13,7 @@ export class EdgeModule {
   static register(deps: EdgeDeps): DynamicModule {
     return {
       module: EdgeModule,
-      providers: [{ provide: EDGE_DEPS, useValue: deps }, DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeClusterMember, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
       exports: [DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
     };
   }

@@ -4,3 +4,4 @@ export { DeviceRegistry } from './sessions/device-registry.service';
 export { DeviceTunnelService } from './tunnel/device-tunnel.service';
 export { DeviceListener } from './listener/device-listener.service';
 export { TunnelGrpcServer } from './tunnel/tunnel-grpc.server';
+export { EdgeClusterMember } from './status/edge-cluster.member';

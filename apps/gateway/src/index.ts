@@ -4,3 +4,4 @@ export { ProxyServer } from './proxy/proxy.server';
 export { DeviceRouter } from './routing/device-router.service';
 export { RequestLedger } from './requests/request-ledger';
 export type { OngoingRequest, ProxyTotals } from './requests/request-ledger';
+export { GatewayClusterMember } from './status/gateway-cluster.member';

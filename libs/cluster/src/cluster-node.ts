@@ -74,9 +74,16 @@ export class ClusterNode {
     if (this.started) void this.listen(topic);
   }
 
-  async start(): Promise<void> {
+  /**
+   * Announces itself and subscribes its topics. Waits for the subscriptions at most `startWaitMs`: with
+   * Redis away they complete on reconnection, and an app must start without Redis (it heals later).
+   */
+  async start(startWaitMs = 2000): Promise<void> {
     this.started = true;
-    await Promise.all([...this.handlers.keys()].map((t) => this.listen(t)));
+    const listening = Promise.all([...this.handlers.keys()].map((t) => this.listen(t)));
+    let timer: unknown;
+    await Promise.race([listening, new Promise<void>((r) => (timer = this.opts.clock.setTimeout(r, startWaitMs)))]);
+    this.opts.clock.clearTimeout(timer);
     await this.announce();
     const beat = this.opts.clock.setInterval(() => void this.announce(), this.heartbeatMs);
     const flush = this.opts.clock.setInterval(() => void this.flush(), this.flushMs);

@@ -24,3 +24,15 @@ export interface ReplyMessage {
   body?: unknown;
   error?: string;
 }
+
+/** A gateway's ongoing request as it answers REQUESTS_TOPIC (status.cgi, tables 3 and 6). */
+export interface OngoingRequestInfo {
+  /** 32 hex digits. */
+  id: string;
+  mac: string;
+  srcaddr: string;
+  url: string;
+  connectedAt: number;
+  rx: number;
+  tx: number;
+}

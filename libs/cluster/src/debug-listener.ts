@@ -38,6 +38,7 @@ export class DebugListener {
     });
     if (this.stopped) return this.unsubscribe();
     await this.announce(3 * this.announceMs);
+    if (this.stopped) return; // stopped while announcing: stop() already withdrew the wish
     this.timer = this.opts.clock.setInterval(() => void this.announce(3 * this.announceMs), this.announceMs);
     this.timer.unref?.();
   }

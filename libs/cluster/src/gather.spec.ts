@@ -86,4 +86,21 @@ describe('gather: ask every live member, wait for all or the deadline', () => {
     assert.equal((await bus.totals()).total_proxy_requests, 8, 'stop() flushes the last growth');
     await b.stop();
   });
+
+  it('keeps its deadline when the bus cannot subscribe (Redis away), and unsubscribes if it ever does', async () => {
+    const bus = new MemoryClusterBus();
+    await bus.announce({ id: 'g', role: 'gateway' }, 60_000);
+    let release: () => void = () => undefined;
+    let unsubscribed = false;
+    const stuck = Object.create(bus) as MemoryClusterBus;
+    stuck.subscribe = () =>
+      new Promise((resolve) => (release = () => resolve(async () => void (unsubscribed = true))));
+    const t0 = Date.now();
+    const r = await gather(stuck, REQUESTS_TOPIC, { deadlineMs: 200 });
+    assert.ok(Date.now() - t0 < 1500);
+    assert.deepEqual(r.missing.map((m) => m.member.id), ['g']);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(unsubscribed, true, 'the late subscription was undone');
+  });
 });

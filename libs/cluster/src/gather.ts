@@ -33,7 +33,9 @@ export async function gather<T>(bus: ClusterBus, topic: string, opts: GatherOpti
   const failed = new Map<string, { member: ClusterMember; reason: string }>();
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
-  const unsubscribe = await bus.subscribe(replyChannel(qid), (m) => {
+  // The deadline covers subscribing too: with Redis away a subscription waits for the reconnection.
+  const timer = clock.setTimeout(() => finish(), opts.deadlineMs ?? 1500);
+  const subscribing = bus.subscribe(replyChannel(qid), (m) => {
     const r = m as ReplyMessage;
     if (!r || r.qid !== qid || !r.member || typeof r.member.id !== 'string') return;
     if (failed.has(r.member.id) || result.replies.some((x) => x.member.id === r.member.id)) return;
@@ -42,14 +44,17 @@ export async function gather<T>(bus: ClusterBus, topic: string, opts: GatherOpti
     waiting.delete(r.member.id);
     if (!waiting.size) finish();
   });
-  const timer = clock.setTimeout(finish, opts.deadlineMs ?? 1500);
   try {
-    const q: QueryMessage = { qid, roles, args: opts.args };
-    await bus.publish(queryChannel(topic), q);
-    await done;
+    const subscribed = await Promise.race([subscribing.then(() => true), done.then(() => false)]);
+    if (subscribed) {
+      const q: QueryMessage = { qid, roles, args: opts.args };
+      await bus.publish(queryChannel(topic), q);
+      await done;
+    }
   } finally {
     clock.clearTimeout(timer);
-    await unsubscribe();
+    // Also when the subscription completes only after the deadline: it must not stay behind.
+    void subscribing.then((unsubscribe) => unsubscribe(), () => undefined);
   }
   result.missing = [...failed.values(), ...[...waiting.values()].map((member) => ({ member, reason: 'no answer in time' }))];
   return result;

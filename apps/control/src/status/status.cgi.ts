@@ -20,11 +20,11 @@ export class StatusCgi implements AdminCgi {
   }
 
   async handle(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const devices = await this.status.devices();
+    const [devices, requests] = await Promise.all([this.status.devices(), this.status.requests()]);
     if (url.searchParams.get('format') === 'json') {
       const uptime = (this.deps.clock.now() - this.started) / 1000;
-      return reply(res, 200, 'application/json', statusJson(devices, uptime, this.deps.version));
+      return reply(res, 200, 'application/json', statusJson(devices, uptime, this.deps.version, requests));
     }
-    reply(res, 200, 'text/plain', statusText(devices));
+    reply(res, 200, 'text/plain', statusText(devices, requests));
   }
 }

@@ -7,6 +7,8 @@ import { ConfigHolder, parseConfig } from '@tether/config';
 import { MemoryPresenceStore } from '@tether/presence';
 import { Clock, Logger, noopMetrics } from '@tether/telemetry';
 import { TestPki } from '@tether/testing';
+import { MemoryClusterBus } from '@tether/cluster';
+import { EdgeCounters } from '../status/edge-counters';
 import type { EdgeDeps } from '../edge.deps';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceListener } from './device-listener.service';
@@ -57,10 +59,11 @@ describe('device listener admission', () => {
       presence: new MemoryPresenceStore(),
       edgeLink: { command: async () => ({ ok: true, detail: '' }) } as unknown as EdgeDeps['edgeLink'],
       logger: new Logger({ level: 0 }),
+      bus: new MemoryClusterBus(),
       metrics: noopMetrics,
       clock,
     };
-    const listener = new DeviceListener(deps, new DeviceRegistry(deps));
+    const listener = new DeviceListener(deps, new DeviceRegistry(deps, new EdgeCounters()));
     await listener.onApplicationBootstrap();
     const port = listener.address()!.port;
     const silent = net.connect(port, '127.0.0.1');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { PresenceRecord } from '@tether/presence';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
+import { EdgeCounters } from '../status/edge-counters';
 import { edgeAddress } from '../edge.identity';
 import { DeviceSession } from './device-session';
 import { RemoteEdges } from './remote-edges';
@@ -21,7 +22,10 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   readonly address: string;
   private readonly log;
 
-  constructor(@Inject(EDGE_DEPS) private readonly deps: EdgeDeps) {
+  constructor(
+    @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
+    private readonly counters: EdgeCounters,
+  ) {
     this.edgeId = deps.config.stserverid;
     this.address = edgeAddress(deps.config);
     this.log = deps.logger.child('edge');
@@ -75,6 +79,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     const local = this.sessions.get(session.mac);
     this.sessions.set(session.mac, session);
+    this.counters.accepted++;
     this.deps.metrics.devicesConnected(1);
     session.onClose((reason) => this.onSessionClosed(session, reason));
     if (local && local !== session) local.close('replaced by a newer connection of the same device');
@@ -105,6 +110,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
 
   private onSessionClosed(session: DeviceSession, reason: string): void {
     this.deps.metrics.devicesConnected(-1);
+    this.counters.closed(reason);
     this.log.notice(`disconnected: ${reason}`, session.logCtx);
     if (this.sessions.get(session.mac) !== session) return;
     this.sessions.delete(session.mac);

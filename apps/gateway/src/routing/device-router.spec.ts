@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ConfigHolder, parseConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceClaim, PresenceRecord, PresenceWatcher } from '@tether/presence';
 import { Clock, Logger, noopMetrics } from '@tether/telemetry';
+import { MemoryClusterBus } from '@tether/cluster';
 import type { GatewayDeps } from '../gateway.deps';
 import { DeviceRouter } from './device-router.service';
 
@@ -57,6 +58,7 @@ async function routerWith(store: WatchedStore, extra = '') {
     presence: store,
     edgeLink: {} as GatewayDeps['edgeLink'],
     logger: new Logger({ level: 0 }),
+    bus: new MemoryClusterBus(),
     metrics: noopMetrics,
     clock,
   };

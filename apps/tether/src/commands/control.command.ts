@@ -1,4 +1,4 @@
-import { ControlModule, requireAdminListener } from '@tether/app-control';
+import { ControlModule, reloadCluster, requireAdminListener } from '@tether/app-control';
 import { CommandSpec } from '../cli/flags';
 import { needsRedis, runClusterApps } from '../runtime/run-apps';
 import { TETHER_VERSION } from '../runtime/version';
@@ -9,8 +9,12 @@ export const controlCommand: CommandSpec = {
   summary: 'Run control: the O3C administration interface (listen_admin, listen_admin_https) for the whole cluster.',
   flags: [CONFIG_FLAG],
   run: (flags) =>
-    runClusterApps(flags, (deps) => [ControlModule.register({ ...deps, version: TETHER_VERSION })], (config) => {
-      needsRedis('control')(config);
-      requireAdminListener(config);
-    }),
+    runClusterApps(
+      flags,
+      (deps) => [ControlModule.register({ ...deps, version: TETHER_VERSION, reloadOthers: () => reloadCluster(deps.bus, { clock: deps.clock }) })],
+      (config) => {
+        needsRedis('control')(config);
+        requireAdminListener(config);
+      },
+    ),
 };

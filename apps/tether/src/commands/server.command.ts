@@ -6,7 +6,7 @@ import { GatewayModule } from '@tether/app-gateway';
 import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { CommandSpec, str } from '../cli/flags';
-import { makeEdgeLink, makePresence, systemClock } from '../runtime/adapters';
+import { makeBus, makeEdgeLink, makePresence, startLogRelay, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
 import { ConfigReloader, reloadOnSignal } from '../runtime/config-reload';
 import { configFromFlags } from '../runtime/load-config';
@@ -119,7 +119,9 @@ export const serverCommand: CommandSpec = {
     const presence = makePresence(config, logger, metrics);
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
-    const deps = { config, live, presence, edgeLink: local, logger, metrics, clock: systemClock };
+    const bus = makeBus(config, logger);
+    startLogRelay(bus, logger);
+    const deps = { config, live, presence, edgeLink: local, logger, bus, metrics, clock: systemClock };
     const app = await startApps(
       [
         EdgeModule.register(deps),

@@ -1,3 +1,4 @@
+import { ClusterBus, LogRelay, MemoryClusterBus, RedisClusterBus } from '@tether/cluster';
 import type { TetherConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceStore, RedisPresenceStore, connectRedis } from '@tether/presence';
 import { GrpcEdgeLink } from '@tether/protocol';
@@ -24,6 +25,26 @@ export function makePresence(config: TetherConfig, logger: Logger, metrics: Teth
 
 export function makeEdgeLink(config: TetherConfig): GrpcEdgeLink {
   return new GrpcEdgeLink({ token: config.cluster_token || undefined });
+}
+
+/** The cluster bus: Redis when redis_url is set, otherwise in-process (the all-in-one server). */
+export function makeBus(config: TetherConfig, logger: Logger): ClusterBus {
+  if (!config.redis_url) return new MemoryClusterBus(systemClock.now);
+  const log = logger.child('cluster');
+  // Its own connections: a slow SCAN or PUBLISH never queues behind presence's heartbeat scripts.
+  const redis = connectRedis(config.redis_url);
+  redis.on('error', () => undefined); // presence's connection reports Redis being away
+  return new RedisClusterBus(redis, { prefix: config.redis_prefix }, (m) => log.warn(m));
+}
+
+/**
+ * debug.cgi's side in this process: relays log records over the bus while a stream listens. Not
+ * awaited: with Redis away the subscription completes on reconnection, and the process must start.
+ */
+export function startLogRelay(bus: ClusterBus, logger: Logger): LogRelay {
+  const relay = new LogRelay(bus, logger, systemClock);
+  relay.start().catch((err: Error) => logger.child('cluster').warn(`debug.cgi relay unavailable: ${err.message}`));
+  return relay;
 }
 
 export { LOG_LEVELS, systemClock };

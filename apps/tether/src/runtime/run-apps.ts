@@ -1,12 +1,12 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigHolder, TetherConfig } from '@tether/config';
-import type { EdgeDeps } from '@tether/app-edge';
-import type { GatewayDeps } from '@tether/app-gateway';
+import { EdgeClusterMember, type EdgeDeps } from '@tether/app-edge';
+import { GatewayClusterMember, type GatewayDeps } from '@tether/app-gateway';
 import type { ConfigReload } from '@tether/app-control';
 import { ParsedFlags, str } from '../cli/flags';
-import { makeEdgeLink, makePresence, systemClock } from './adapters';
+import { makeBus, makeEdgeLink, makePresence, startLogRelay, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
-import { ConfigReloader, reloadOnSignal } from './config-reload';
+import { ConfigReloader, answerConfigReloads, reloadOnSignal } from './config-reload';
 import { configFromFlags } from './load-config';
 import { countReloads, makeTelemetry } from './telemetry';
 import { TelemetryModule } from './telemetry.module';
@@ -24,6 +24,7 @@ export async function runClusterApps(
   check(config);
   const telemetry = makeTelemetry(config);
   const { logger, metrics } = telemetry;
+  const bus = makeBus(config, logger);
   const live = new ConfigHolder(config, systemClock.now);
   const reload = countReloads(new ConfigReloader({ file: str(flags, 'config') ?? null, live, logger }), metrics);
   reloadOnSignal(reload);
@@ -34,11 +35,26 @@ export async function runClusterApps(
     presence: makePresence(config, logger, metrics),
     edgeLink: makeEdgeLink(config),
     logger,
+    bus,
     metrics,
     clock: systemClock,
   };
-  await startApps([...modules(deps), TelemetryModule.register({ telemetry, live })], logger);
+  startLogRelay(bus, logger);
+  const app = await startApps([...modules(deps), TelemetryModule.register({ telemetry, live })], logger);
+  // One answer per process (its apps share one file): the first cluster member it hosts answers reloads.
+  const node = [EdgeClusterMember, GatewayClusterMember]
+    .map((m) => tryGet(() => app.get(m, { strict: false }).node))
+    .find((n) => n);
+  if (node) answerConfigReloads(node, reload);
   return untilSignal();
+}
+
+function tryGet<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined; // this process does not host that app
+  }
 }
 
 /** Gateways and control find devices through Redis; alone they would see nothing. */
