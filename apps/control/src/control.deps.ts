@@ -1,6 +1,7 @@
 import type { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
+import type { ShortcutStore } from '@tether/shortcuts';
 import type { Clock, Logger } from '@tether/telemetry';
 
 /** What the host hands control: it reaches the edges through presence (who is alive) and the edge link. */
@@ -11,6 +12,8 @@ export interface ControlDeps {
   live: ConfigHolder;
   presence: PresenceStore;
   edgeLink: EdgeLink;
+  /** Where shortcut.cgi registers shortcuts (shared with every gateway). */
+  shortcuts: ShortcutStore;
   logger: Logger;
   clock: Clock;
   /** Reported as server_version. */

@@ -2,11 +2,12 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ADMIN_CGIS, AdminCgi } from './admin/admin-cgi';
 import { AdminServer } from './admin/admin.server';
 import { CONTROL_DEPS, ControlDeps } from './control.deps';
+import { ShortcutCgi } from './shortcuts/shortcut.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
 
 /** Every administration CGI; the admin server routes `/admin/<name>.cgi` to the one whose path matches. */
-const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [StatusCgi];
+const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [StatusCgi, ShortcutCgi];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */
 @Module({})

@@ -1,6 +1,7 @@
 import type { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
+import type { ShortcutStore } from '@tether/shortcuts';
 import type { Clock, Logger, TetherMetrics } from '@tether/telemetry';
 
 /** What the host hands the gateway: it keeps no state of its own. */
@@ -11,6 +12,8 @@ export interface GatewayDeps {
   live: ConfigHolder;
   presence: PresenceStore;
   edgeLink: EdgeLink;
+  /** The shortcuts listen_user_ext serves (created by control's shortcut.cgi). */
+  shortcuts: ShortcutStore;
   logger: Logger;
   metrics: TetherMetrics;
   clock: Clock;

@@ -27,3 +27,6 @@ export interface ShortcutStore {
   access(token: string): Promise<Shortcut | null>;
   close(): Promise<void>;
 }
+
+/** Methods a shortcut may allow: those the O3C user interface forwards (reference 5.1). */
+export const SHORTCUT_METHODS: ReadonlySet<string> = new Set(['HEAD', 'GET', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'TRACE', 'PATCH']);

@@ -5,6 +5,7 @@ import { MemoryPresenceStore, PresenceClaim, PresenceRecord, PresenceWatcher } f
 import { Clock, Logger, noopMetrics } from '@tether/telemetry';
 import type { GatewayDeps } from '../gateway.deps';
 import { DeviceRouter } from './device-router.service';
+import { MemoryShortcutStore } from '@tether/shortcuts';
 
 const MAC = '00408c123456';
 const claimOf = (edgeId: string): PresenceClaim => ({
@@ -56,6 +57,7 @@ async function routerWith(store: WatchedStore, extra = '') {
     live: new ConfigHolder(config),
     presence: store,
     edgeLink: {} as GatewayDeps['edgeLink'],
+    shortcuts: new MemoryShortcutStore(),
     logger: new Logger({ level: 0 }),
     metrics: noopMetrics,
     clock,

@@ -7,7 +7,7 @@ import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/c
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { noopMetrics } from '@tether/telemetry';
 import { CommandSpec, str } from '../cli/flags';
-import { makeEdgeLink, makeLogger, makePresence, systemClock } from '../runtime/adapters';
+import { makeEdgeLink, makeLogger, makePresence, makeShortcuts, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
 import { configFromFlags } from '../runtime/load-config';
 import { LocalEdgeLink } from '../runtime/local-edge-link';
@@ -111,7 +111,9 @@ export const serverCommand: CommandSpec = {
     const presence = makePresence(config, logger);
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
-    const deps = { config, live: new ConfigHolder(config, systemClock.now), presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
+    // One shortcut store for the gateway and control of this process (memory unless redis_url is set).
+    const shortcuts = makeShortcuts(config, logger);
+    const deps = { config, live: new ConfigHolder(config, systemClock.now), presence, edgeLink: local, shortcuts, logger, metrics: noopMetrics, clock: systemClock };
     const app = await startApps(
       [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION })],
       logger,

@@ -4,7 +4,7 @@ import type { EdgeDeps } from '@tether/app-edge';
 import type { GatewayDeps } from '@tether/app-gateway';
 import { noopMetrics } from '@tether/telemetry';
 import { ParsedFlags } from '../cli/flags';
-import { makeEdgeLink, makeLogger, makePresence, systemClock } from './adapters';
+import { makeEdgeLink, makeLogger, makePresence, makeShortcuts, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
 import { configFromFlags } from './load-config';
 
@@ -25,6 +25,7 @@ export async function runClusterApps(
     live: new ConfigHolder(config, systemClock.now),
     presence: makePresence(config, logger),
     edgeLink: makeEdgeLink(config),
+    shortcuts: makeShortcuts(config, logger),
     logger,
     metrics: noopMetrics,
     clock: systemClock,
