@@ -10,7 +10,7 @@ const MAC = '00408c1a0001';
 function rewrite(requestLine: string, ...headers: string[]): { text: string; lines: string[]; closeAfter: boolean } {
   const info = parseRequestHead([requestLine, ...headers].join('\r\n'));
   const target = parseProxyTarget(info.method, info.target);
-  const dr = deviceRequest(info, target.path, target.mac);
+  const dr = deviceRequest(info, { ...target, credentials: null, stripAuth: false });
   const text = dr.head.toString('latin1');
   assert.ok(text.endsWith('\r\n\r\n'), `the head ends with a blank line: ${JSON.stringify(text)}`);
   return { text, lines: text.slice(0, -4).split('\r\n'), closeAfter: dr.closeAfter };
@@ -118,7 +118,7 @@ describe('deviceRequest: the device frames the body as the gateway does', () => 
     it(`${name}: the framing header still reaches the device`, () => {
       const info = parseRequestHead([`POST http://${MAC}/echo HTTP/1.1`, 'Host: h', ...headers].join('\r\n'));
       const gatewayLength = requestBodyLength(info);
-      const dev = parseRequestHead(deviceRequest(info, '/echo', MAC).head.toString('latin1').slice(0, -4));
+      const dev = parseRequestHead(deviceRequest(info, { mac: MAC, path: '/echo', credentials: null, stripAuth: false }).head.toString('latin1').slice(0, -4));
       assert.equal(requestBodyLength(dev), gatewayLength, `device head: ${JSON.stringify(dev.lines)}`);
     });
   }

@@ -1,7 +1,10 @@
 import { RequestHeadInfo, headerTokens } from './http.head';
+import type { RequestPlan } from './request-plan';
 
 /** Hop-by-hop headers between the user and the proxy; never passed to the device. */
 const HOP = new Set(['proxy-authorization', 'proxy-connection', 'keep-alive', 'connection', 'upgrade']);
+/** Gateway instructions, never passed to the device. */
+const GATEWAY_ONLY = 'x-no-internal-authentication';
 /** The gateway frames the body by these: they reach the device whatever `Connection` names. */
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
@@ -17,8 +20,17 @@ export interface DeviceRequest {
  * proxy and hop-by-hop headers go (an Upgrade survives when the user asked for one), and a Host is
  * added when the user sent none. The connection to the device is the proxy's to manage: a user's
  * `Connection: close` ends the user's connection, not the device's keep-alive one.
+ *
+ * The user's Authorization goes when the plan strips it or internal authentication replaces it
+ * (`authorization`: the value the gateway sends instead).
  */
-export function deviceRequest(info: RequestHeadInfo, path: string, mac: string): DeviceRequest {
+export function deviceRequest(
+  info: RequestHeadInfo,
+  plan: Pick<RequestPlan, 'path' | 'mac' | 'stripAuth' | 'credentials'>,
+  authorization?: string,
+): DeviceRequest {
+  const path = plan.path;
+  const dropAuth = plan.stripAuth || plan.credentials !== null;
   const conn = headerTokens(info, 'connection');
   const proxyConn = headerTokens(info, 'proxy-connection');
   const named = new Set(conn);
@@ -28,13 +40,15 @@ export function deviceRequest(info: RequestHeadInfo, path: string, mac: string):
   for (let i = 0; i < info.names.length; i++) {
     const name = info.names[i];
     if (name === 'upgrade' && upgrade) out += info.lines[i] + '\r\n';
-    else if (HOP.has(name) || (named.has(name) && !FRAMING.has(name))) continue;
+    else if (HOP.has(name) || (named.has(name) && !FRAMING.has(name)) || name === GATEWAY_ONLY) continue;
+    else if (dropAuth && name === 'authorization') continue;
     else {
       if (name === 'host') host = true;
       out += info.lines[i] + '\r\n';
     }
   }
-  if (!host) out += `Host: ${mac}\r\n`;
+  if (!host) out += `Host: ${plan.mac}\r\n`;
+  if (authorization !== undefined && !plan.stripAuth) out += `Authorization: ${authorization}\r\n`;
   if (upgrade) out += 'Connection: Upgrade\r\n';
   else if (info.minor === 0) out += 'Connection: keep-alive\r\n';
   out += '\r\n';

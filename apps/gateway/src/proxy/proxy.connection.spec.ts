@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { DeviceTunnel, StreamSink, TunnelError, TunnelStream } from '@tether/protocol';
 import type { PresenceRecord } from '@tether/presence';
 import { Clock, Logger } from '@tether/telemetry';
+import { ForwardConfig, forwardResolver } from './forward.resolver';
 import { ProxyConnection, ProxyContext } from './proxy.connection';
+import { RequestRefusal } from './http.head';
 
 const MAC_A = '00408c1a0001'; // on edge-0
 const MAC_B = '00408c1a0002'; // on edge-1
@@ -215,10 +217,15 @@ class Harness {
   user!: User;
   ctx: ProxyContext;
 
-  constructor(opts: Partial<ProxyContext> = {}) {
+  /** The live keys the forward resolver reads per request. */
+  readonly config: ForwardConfig = { user_credentials: '', credentials: '' };
+
+  constructor(opts: Partial<ProxyContext> = {}, config: Partial<ForwardConfig> = {}) {
+    Object.assign(this.config, config);
     this.ctx = {
       maxHeaderSize: 8192,
-      requestTimeoutMs: TIMEOUT_MS,
+      requestTimeoutMs: () => TIMEOUT_MS,
+      resolve: forwardResolver(() => this.config),
       edgeGraceMs: GRACE_MS,
       route: (mac) => {
         this.routed.push(mac);
@@ -273,7 +280,7 @@ class Harness {
 }
 
 let h: Harness;
-const start = async (opts: Partial<ProxyContext> = {}) => (h = await new Harness(opts).start());
+const start = async (opts: Partial<ProxyContext> = {}, config: Partial<ForwardConfig> = {}) => (h = await new Harness(opts, config).start());
 afterEach(() => h?.close());
 
 /** Waits until `tunnel` has stream number `i` (0-based) holding `text`. */
@@ -758,7 +765,7 @@ describe('ProxyConnection: what the proxy refuses itself', () => {
   });
 
   it('user credentials: 407 with Proxy-Authenticate without them, through with them; Proxy-Authorization never reaches the device', async () => {
-    await start({ userCredentials: 'user:pass' });
+    await start({}, { user_credentials: 'user:pass' });
     h.user.write(get(MAC_A, '/x'));
     const r = await h.user.response();
     assert.equal(r.status, 407);
@@ -923,5 +930,129 @@ describe('ProxyConnection: bugs found', () => {
     const second = await h.user.response();
     assert.equal(second.status, 502);
     assert.equal(second.body, o3c('Device sent a malformed response'));
+  });
+});
+
+describe('ProxyConnection: pluggable resolution', () => {
+  const plan = (mac: string, path: string) => ({ mac, path, url: `http://${mac}${path}`, credentials: null, stripAuth: false });
+
+  it('an async resolver: nothing behind a request is read until it is resolved; pipelined answers stay in order', async () => {
+    const pending: Array<() => void> = [];
+    const seen: string[] = [];
+    await start({
+      resolve: (info) => {
+        seen.push(info.target);
+        return new Promise((r) => pending.push(() => r(plan(MAC_A, info.target))));
+      },
+    });
+    h.user.write(['GET /one HTTP/1.1', 'Host: x', '', ''].join('\r\n') + ['GET /two HTTP/1.1', 'Host: x', '', ''].join('\r\n'));
+    await until(() => pending.length === 1, 'the first resolution');
+    await sleep(20);
+    assert.deepEqual(seen, ['/one'], 'the second head waits for the first resolution');
+    assert.equal(h.a.streams.length, 0);
+    pending[0]();
+    await until(() => pending.length === 2, 'the second resolution');
+    pending[1]();
+    const s = await streamWith(h.a, 0, 'GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.send(ok('1') + ok('2'));
+    assert.equal((await h.user.response()).body, '1');
+    assert.equal((await h.user.response()).body, '2');
+  });
+
+  it('a request resolved for another device waits for the previous device; a rejection is answered in order, after it', async () => {
+    await start({
+      resolve: async (info) => {
+        if (info.target === '/refused') throw new RequestRefusal(403, 'Not for you', false);
+        return plan(info.target === '/b' ? MAC_B : MAC_A, info.target);
+      },
+    });
+    h.user.write(['GET /a HTTP/1.1', 'Host: x', '', ''].join('\r\n') + ['GET /refused HTTP/1.1', 'Host: x', '', ''].join('\r\n') + ['GET /b HTTP/1.1', 'Host: x', '', ''].join('\r\n'));
+    const sa = await streamWith(h.a, 0, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
+    await sleep(20);
+    assert.equal(h.user.received, 0, 'the refusal waits for the answer before it');
+    sa.send(ok('A'));
+    assert.equal((await h.user.response()).body, 'A');
+    const refused = await h.user.response();
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body, o3c('Not for you'));
+    const sb = await streamWith(h.b, 0, 'GET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    sb.send(ok('B'));
+    assert.equal((await h.user.response()).body, 'B');
+    assert.deepEqual(h.responses, [200, 403, 200]);
+  });
+
+  it('a resolver that fails with something other than a refusal: 502, logged, and the connection stays usable', async () => {
+    let fail = true;
+    await start({
+      resolve: (info) => {
+        if (fail) throw new Error('store down');
+        return plan(MAC_A, info.target);
+      },
+    });
+    h.user.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await h.user.response();
+    assert.equal(r.status, 502);
+    assert.equal(r.body, o3c('Request resolution failed'));
+    assert.ok(h.logs.some((l) => l.includes('request resolution failed: store down')));
+    fail = false;
+    h.user.write('GET /y HTTP/1.1\r\nHost: x\r\n\r\n');
+    (await streamWith(h.a, 0, 'GET /y HTTP/1.1\r\nHost: x\r\n\r\n')).send(ok('y'));
+    assert.equal((await h.user.response()).body, 'y');
+  });
+
+  it('a refusal of a request with a body closes the connection (the body is not read)', async () => {
+    await start({ resolve: () => Promise.reject(new RequestRefusal(403, 'Not for you', false)) });
+    h.user.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
+    const r = await h.user.response();
+    assert.equal(r.status, 403);
+    assert.equal(r.headers.connection, 'close');
+    await until(() => h.user.closed, 'the close');
+  });
+
+  it('the device gets the path of the plan, not the URL the user sent', async () => {
+    await start({ resolve: () => plan(MAC_B, '/axis-cgi/param.cgi?action=list') });
+    h.user.write('GET /o3c-shortcut/s/t HTTP/1.1\r\nHost: gw\r\n\r\n');
+    (await streamWith(h.b, 0, 'GET /axis-cgi/param.cgi?action=list HTTP/1.1\r\nHost: gw\r\n\r\n')).send(ok('p'));
+    assert.equal((await h.user.response()).body, 'p');
+  });
+
+  it('credentials are read from the live configuration per request and replace the user\'s Authorization', async () => {
+    await start({}, { credentials: 'root:one' });
+    const basic = (s: string) => `Authorization: Basic ${Buffer.from(s).toString('base64')}`;
+    h.user.write(get(MAC_A, '/1', basic('user:mine')));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/1', basic('root:one')));
+    s.send(ok('1'));
+    await h.user.response();
+    h.config.credentials = 'root:two';
+    h.user.write(get(MAC_A, '/2'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/1', basic('root:one')) + devGet(MAC_A, '/2', basic('root:two')));
+  });
+
+  it('X-No-Internal-Authentication: 1 as a header or a cookie removes every Authorization and adds none; the header never reaches the device', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(get(MAC_A, '/h', 'Authorization: Basic eDp5', 'X-No-Internal-Authentication: 1', 'authorization: Digest x'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/h'));
+    s.send(ok('h'));
+    await h.user.response();
+    h.user.write(get(MAC_A, '/c', 'Cookie: a=b; X-No-Internal-Authentication=1', 'Authorization: Basic eDp5'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/h') + devGet(MAC_A, '/c', 'Cookie: a=b; X-No-Internal-Authentication=1'));
+  });
+
+  it('without credentials the user\'s own Authorization passes untouched', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/u', 'Authorization: Basic eDp5'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/u', 'Authorization: Basic eDp5'));
+  });
+
+  it('request_timeout is read per request (a live key)', async () => {
+    let timeoutMs = TIMEOUT_MS;
+    await start({ requestTimeoutMs: () => timeoutMs });
+    timeoutMs = 500;
+    h.user.write(get(MAC_A, '/slow'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/slow'));
+    h.clock.advance(500);
+    const r = await h.user.response();
+    assert.equal(r.status, 504);
+    assert.equal(r.body, o3c(`Device ${MAC_A} did not answer within 0.5 s`));
   });
 });

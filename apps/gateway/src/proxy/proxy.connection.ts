@@ -1,29 +1,26 @@
 import type { Socket } from 'node:net';
-import { DeviceTunnel, StreamSink, TunnelError, TunnelStream, basicAuthMatches } from '@tether/protocol';
+import { DeviceTunnel, StreamSink, TunnelError, TunnelStream } from '@tether/protocol';
 import type { PresenceRecord } from '@tether/presence';
-import type { Clock, Logger } from '@tether/telemetry';
 import { BodyFramer, FramingError } from './body.framer';
 import { deviceRequest } from './device-request';
-import { RequestRefusal, ResponseHeadError, parseRequestHead, parseResponseHead, requestBodyLength } from './http.head';
+import { RequestHeadInfo, RequestRefusal, ResponseHeadError, parseRequestHead, parseResponseHead, requestBodyLength } from './http.head';
+import type { ProxyContext } from './proxy-context';
 import { failureResponse } from './proxy-reply';
-import { ProxyTargetError, parseProxyTarget } from './proxy-target.parser';
+import type { RequestPlan } from './request-plan';
 
-export interface ProxyContext {
-  maxHeaderSize: number;
-  requestTimeoutMs: number;
-  /** How long a silent edge gets to answer a ping before the user hears it is the edge, not the device. */
-  edgeGraceMs: number;
-  userCredentials?: string;
-  route(mac: string): Promise<PresenceRecord | null>;
-  tunnel(edgeAddress: string): DeviceTunnel;
-  clock: Clock;
-  onResponse(status: number, seconds: number): void;
-  log: Logger;
-}
+export type { ProxyContext } from './proxy-context';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A parsed request head, resolved (plan) or refused, that may have to wait for the previous device. */
+interface Resolved {
+  info: RequestHeadInfo | null;
+  bodyLength: number;
+  plan: RequestPlan | null;
+  refusal: RequestRefusal | null;
+}
 
 interface Pending {
   method: string;
@@ -65,7 +62,7 @@ class Binding implements StreamSink {
   }
 }
 
-type Phase = 'head' | 'body' | 'route' | 'blocked' | 'tunnel' | 'closed';
+type Phase = 'head' | 'resolve' | 'body' | 'route' | 'blocked' | 'tunnel' | 'closed';
 
 /**
  * One user connection to the forward proxy. Request heads are parsed and rewritten here; bodies and
@@ -89,6 +86,10 @@ export class ProxyConnection {
   private paused = false;
   private closeAfterWrite = false;
   private timer: unknown;
+  /** request_timeout as armed (a live key: read per request). */
+  private timeoutMs = 0;
+  /** A request resolved while answers to another device are still owed. */
+  private held: Resolved | null = null;
   private readonly srcaddr: string;
 
   constructor(
@@ -169,7 +170,7 @@ export class ProxyConnection {
     this.armTimer(); // request_timeout counts from the last request byte passed on
   }
 
-  /** Parses and dispatches one request head; false when it must wait (more bytes, a route, the device). */
+  /** Parses, resolves and dispatches one request head; false when it must wait (more bytes, a resolution, a route, the device). */
   private takeHead(): boolean {
     let buf = this.inBuf as Buffer;
     while (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) buf = buf.subarray(2);
@@ -179,40 +180,67 @@ export class ProxyConnection {
       if (buf.length > this.ctx.maxHeaderSize) this.refuse(new RequestRefusal(431, 'Request header too large', true));
       return false;
     }
-    let info;
-    let target;
-    let bodyLength = 0;
-    let refusal: RequestRefusal | undefined;
+    const head = buf.toString('latin1', 0, idx);
+    this.inBuf = buf.length > idx + 4 ? buf.subarray(idx + 4) : null;
+    const req: Resolved = { info: null, bodyLength: 0, plan: null, refusal: null };
+    let plan: RequestPlan | Promise<RequestPlan> | undefined;
     try {
-      info = parseRequestHead(buf.toString('latin1', 0, idx));
+      const info = parseRequestHead(head);
       if (info.method === 'CONNECT') throw new RequestRefusal(405, 'Method CONNECT is not supported', true);
-      bodyLength = requestBodyLength(info);
-      try {
-        target = parseProxyTarget(info.method, info.target);
-      } catch (err) {
-        const e = err as ProxyTargetError;
-        throw new RequestRefusal(e.status, e.reason, bodyLength !== 0);
-      }
-      const want = this.ctx.userCredentials;
-      if (want && !basicAuthMatches(headerOf(info, 'proxy-authorization'), want))
-        throw new RequestRefusal(407, 'Proxy authentication required', bodyLength !== 0, 'Proxy-Authenticate: Basic realm="tether"\r\n');
+      req.bodyLength = requestBodyLength(info);
+      req.info = info;
+      plan = this.ctx.resolve(info, req.bodyLength);
     } catch (err) {
-      if (!(err instanceof RequestRefusal)) throw err;
-      refusal = err;
+      req.refusal = this.asRefusal(err, req.bodyLength);
     }
+    if (plan && typeof (plan as Promise<RequestPlan>).then === 'function') {
+      // Nothing behind this request is read until it is resolved: answers stay in request order.
+      this.phase = 'resolve';
+      (plan as Promise<RequestPlan>).then(
+        (p) => this.resolved(req, p, null),
+        (err: unknown) => this.resolved(req, null, err),
+      );
+      return false;
+    }
+    req.plan = (plan as RequestPlan | undefined) ?? null;
+    return this.dispatch(req);
+  }
+
+  private resolved(req: Resolved, plan: RequestPlan | null, err: unknown): void {
+    if (this.phase !== 'resolve') return; // closed meanwhile
+    if (plan) req.plan = plan;
+    else req.refusal = this.asRefusal(err, req.bodyLength);
+    this.phase = 'head';
+    this.dispatch(req);
+    this.pump();
+  }
+
+  private asRefusal(err: unknown, bodyLength: number): RequestRefusal {
+    if (err instanceof RequestRefusal) {
+      // A body nobody reads leaves the connection without a known next request.
+      return bodyLength !== 0 && !err.close ? new RequestRefusal(err.status, err.reason, true, err.extraHeaders) : err;
+    }
+    this.ctx.log.error(`request resolution failed: ${(err as Error)?.message ?? String(err)}`, { user: this.srcaddr });
+    return new RequestRefusal(502, 'Request resolution failed', bodyLength !== 0);
+  }
+
+  /** Sends a resolved request on, or answers its refusal; waits while another device still owes answers. */
+  private dispatch(req: Resolved): boolean {
     const b = this.binding;
+    const plan = req.plan;
     // Answers go out in request order: anything not for the current device waits for its answers.
-    if (this.inflight.length && (refusal || !b || b.mac !== target?.mac || b.doomed)) {
-      this.inBuf = buf;
+    if (this.inflight.length && (!plan || !b || b.mac !== plan.mac || b.doomed)) {
+      this.held = req;
       this.phase = 'blocked';
       return false;
     }
-    this.inBuf = buf.length > idx + 4 ? buf.subarray(idx + 4) : null;
-    if (refusal || !info || !target) {
-      this.refuse(refusal as RequestRefusal);
+    const info = req.info;
+    if (!plan || !info) {
+      this.refuse(req.refusal as RequestRefusal);
       return this.phase !== 'closed';
     }
-    const dr = deviceRequest(info, target.path, target.mac);
+    const bodyLength = req.bodyLength;
+    const dr = deviceRequest(info, plan, plan.credentials && !plan.stripAuth ? basicAuthorization(plan.credentials) : undefined);
     const p: Pending = {
       method: info.method,
       head: dr.head,
@@ -224,12 +252,12 @@ export class ProxyConnection {
       started: this.ctx.clock.now(),
     };
     this.reqBody = bodyLength === 0 ? null : bodyLength < 0 ? BodyFramer.chunked() : BodyFramer.length(bodyLength);
-    if (b && b.mac === target.mac && !b.doomed) {
+    if (b && b.mac === plan.mac && !b.doomed) {
       this.send(p);
       return true;
     }
     this.phase = 'route';
-    const mac = target.mac;
+    const mac = plan.mac;
     this.ctx.route(mac).then(
       (rec) => this.routed(mac, rec, p),
       (err: Error) => {
@@ -240,6 +268,15 @@ export class ProxyConnection {
       },
     );
     return false;
+  }
+
+  /** The previous device has answered everything: the held request goes on. */
+  private unblock(): void {
+    const req = this.held;
+    this.held = null;
+    this.phase = 'head';
+    if (req) this.dispatch(req);
+    this.pump();
   }
 
   private routed(mac: string, rec: PresenceRecord | null, p: Pending): void {
@@ -424,10 +461,7 @@ export class ProxyConnection {
       if (this.binding === b && !this.inflight.length) this.dropBinding(b, 'release');
       return this.finish();
     }
-    if (this.phase === 'blocked' && !this.inflight.length) {
-      this.phase = 'head';
-      this.pump();
-    }
+    if (this.phase === 'blocked' && !this.inflight.length) this.unblock();
     this.endIfDone();
   }
 
@@ -488,8 +522,8 @@ export class ProxyConnection {
     this.ctx.onResponse(err.status, p ? (this.ctx.clock.now() - p.started) / 1000 : 0);
     this.socket.write(failureResponse(err.status, err.reason, { close: close || this.closeAfterWrite }));
     if (close || this.closeAfterWrite) return this.finish();
-    if (this.phase === 'blocked') this.phase = 'head';
-    this.pump();
+    if (this.phase === 'blocked') this.unblock();
+    else this.pump();
     this.endIfDone();
   }
 
@@ -518,7 +552,8 @@ export class ProxyConnection {
     this.clearTimer();
     const p = this.inflight[0];
     if (!p || p.responded) return;
-    this.timer = this.ctx.clock.setTimeout(() => this.onTimeout(p), this.ctx.requestTimeoutMs);
+    this.timeoutMs = this.ctx.requestTimeoutMs();
+    this.timer = this.ctx.clock.setTimeout(() => this.onTimeout(p), this.timeoutMs);
   }
 
   private clearTimer(): void {
@@ -535,7 +570,7 @@ export class ProxyConnection {
     const b = this.binding;
     if (!b) return;
     const clock = this.ctx.clock;
-    const seconds = this.ctx.requestTimeoutMs / 1000;
+    const seconds = this.timeoutMs / 1000;
     let t: unknown;
     const silent = new Promise<boolean>((resolve) => (t = clock.setTimeout(() => resolve(false), this.ctx.edgeGraceMs)));
     void Promise.race([b.tunnel.ping().then(() => true, () => false), silent]).then((alive) => {
@@ -571,6 +606,7 @@ export class ProxyConnection {
     const b = this.binding;
     if (b) this.dropBinding(b, this.inflight.length || this.respBody || this.respHead ? 'reset' : 'release');
     this.inBuf = null;
+    this.held = null;
   }
 }
 
@@ -581,7 +617,6 @@ function closingHead(head: string): Buffer {
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 }
 
-function headerOf(info: { names: string[]; values: string[] }, name: string): string | undefined {
-  const i = info.names.indexOf(name);
-  return i < 0 ? undefined : info.values[i];
+function basicAuthorization(c: { user: string; pass: string }): string {
+  return 'Basic ' + Buffer.from(`${c.user}:${c.pass}`).toString('base64');
 }

@@ -3,10 +3,9 @@ import * as net from 'node:net';
 import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { DeviceRouter } from '../routing/device-router.service';
-import { ProxyConnection, ProxyContext } from './proxy.connection';
-
-/** Seconds beyond request_timeout a silent edge gets to answer a ping (then the user hears it is the edge). */
-const EDGE_GRACE_S = 3;
+import { forwardResolver } from './forward.resolver';
+import { ProxyConnection } from './proxy.connection';
+import { createProxyContext } from './proxy-context.factory';
 /** An idle user connection is closed after this long, as node:http's keepAliveTimeout would. */
 const IDLE_TIMEOUT_MS = 60_000;
 
@@ -37,17 +36,8 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
     if (!listen) return;
     const c = this.deps.config;
     guardListener('listen_user', listen, 'user_credentials', c);
-    const ctx: ProxyContext = {
-      maxHeaderSize: c.max_header_size,
-      requestTimeoutMs: c.request_timeout * 1000,
-      edgeGraceMs: EDGE_GRACE_S * 1000,
-      userCredentials: c.user_credentials || undefined,
-      route: (mac) => this.router.route(mac),
-      tunnel: (address) => this.deps.edgeLink.tunnel(address),
-      clock: this.deps.clock,
-      onResponse: (status, seconds) => this.deps.metrics.proxyRequest(status, seconds),
-      log: this.log,
-    };
+    const live = this.deps.live;
+    const ctx = createProxyContext(this.deps, this.router, this.log, forwardResolver(() => live.current));
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
