@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryShortcutStore, ShortcutSpec } from '@tether/shortcuts';
 import { RequestRefusal, parseRequestHead } from '../proxy/http.head';
-import { ShortcutPlan, resolveShortcut } from './shortcut.resolver';
+import type { RequestPlan } from '../proxy';
+import { resolveShortcut } from './shortcut.resolver';
 
 const MAC = '00408c123456';
 const spec = (over: Partial<ShortcutSpec> = {}): ShortcutSpec => ({
@@ -30,7 +31,7 @@ function setup(configured = '') {
   };
 }
 
-async function refusal(p: Promise<ShortcutPlan>, status: number, reason?: RegExp): Promise<RequestRefusal> {
+async function refusal(p: Promise<RequestPlan>, status: number, reason?: RegExp): Promise<RequestRefusal> {
   const err = await p.then(
     (plan) => assert.fail(`expected ${status}, got a plan to ${plan.url}`),
     (e: unknown) => e,

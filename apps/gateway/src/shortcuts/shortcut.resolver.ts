@@ -1,18 +1,7 @@
 import type { ShortcutStore } from '@tether/shortcuts';
 import { isShortcutToken } from '@tether/shortcuts';
-import { RequestHeadInfo, RequestRefusal } from '../proxy/http.head';
-import { cookieValues, dropShortcutCookie, parseShortcutAccess } from './shortcut-access.parser';
-
-/** Where a shortcut request goes (the shape of the proxy's RequestPlan). */
-export interface ShortcutPlan {
-  mac: string;
-  /** Origin-form target sent to the device. */
-  path: string;
-  /** As status.cgi shows it (never with credentials). */
-  url: string;
-  credentials: { user: string; pass: string } | null;
-  stripAuth: boolean;
-}
+import { RequestHeadInfo, RequestPlan, RequestRefusal, RequestResolver, parseCredentials, wantsNoInternalAuthentication } from '../proxy';
+import { dropShortcutCookie, parseShortcutAccess } from './shortcut-access.parser';
 
 export interface ShortcutResolverOptions {
   store: ShortcutStore;
@@ -23,17 +12,6 @@ export interface ShortcutResolverOptions {
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const NOT_FOUND = 'Shortcut not found or expired';
 
-function credentialsOf(text: string): ShortcutPlan['credentials'] {
-  if (!text) return null;
-  const colon = text.indexOf(':');
-  return colon < 0 ? { user: text, pass: '' } : { user: text.slice(0, colon), pass: text.slice(1 + colon) };
-}
-
-function noInternalAuth(info: RequestHeadInfo): boolean {
-  for (let i = 0; i < info.names.length; i++) if (info.names[i] === 'x-no-internal-authentication' && info.values[i] === '1') return true;
-  return cookieValues(info, 'X-No-Internal-Authentication').includes('1');
-}
-
 /**
  * Decides a request on listen_user_ext (reference 3.6). The device is the shortcut's, always: nothing
  * in the request (absolute URL, Host, path) can name another one. The shortcut's path and query, when
@@ -42,7 +20,7 @@ function noInternalAuth(info: RequestHeadInfo): boolean {
  * query too: the token's holder could keep it alive with an allowed request anyway.
  * Mutates `info`: the shortcut cookie never reaches the device.
  */
-export async function resolveShortcut(info: RequestHeadInfo, bodyLength: number, opts: ShortcutResolverOptions): Promise<ShortcutPlan> {
+export async function resolveShortcut(info: RequestHeadInfo, bodyLength: number, opts: ShortcutResolverOptions): Promise<RequestPlan> {
   const close = bodyLength !== 0; // an unread body: the next request cannot be found safely
   if (ABSOLUTE.test(info.target))
     throw new RequestRefusal(403, 'Absolute URLs are refused on the shortcut interface: a shortcut reaches only its own device', close);
@@ -65,14 +43,19 @@ export async function resolveShortcut(info: RequestHeadInfo, bodyLength: number,
     if (query !== null && query !== sc.query) throw new RequestRefusal(403, 'This shortcut has a locked query that cannot be altered', close);
     query = sc.query;
   }
-  const stripAuth = noInternalAuth(info);
+  const stripAuth = wantsNoInternalAuthentication(info);
   dropShortcutCookie(info);
   const target = query === null ? path : `${path}?${query}`;
   return {
     mac: sc.mac,
     path: target,
     url: `http://${sc.mac}${target}`,
-    credentials: stripAuth ? null : (sc.credentials ?? credentialsOf(opts.credentials())),
+    credentials: stripAuth ? null : (sc.credentials ?? parseCredentials(opts.credentials())),
     stripAuth,
   };
+}
+
+/** The resolver listen_user_ext gives its connections. */
+export function shortcutResolver(opts: ShortcutResolverOptions): RequestResolver {
+  return (info, bodyLength) => resolveShortcut(info, bodyLength, opts);
 }
