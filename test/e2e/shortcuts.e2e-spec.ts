@@ -1,7 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { GatewayNode, OriginServer, RawHttpConnection, TetherCluster, curl } from '@tether/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GatewayNode, OriginServer, RawHttpConnection, TetherCluster, TetherProcess, curl, freePort } from '@tether/testing';
 
 /** The MAC of the reference's examples: a virtual camera (its guard wants root:pass). */
 const CAMERA = '00408C123456';
@@ -266,5 +269,44 @@ describe('shortcut interface (reference 3.6): shortcut.cgi on control, listen_us
         assert.ok(!seen.headers.some((x) => /^x-no-internal-authentication$/i.test(x)), 'the instruction is the gateway\'s');
       }
     });
+  });
+});
+
+describe('shortcuts in the all-in-one tether server (one in-memory store for its gateway and control)', () => {
+  let dir: string;
+  const procs: TetherProcess[] = [];
+  after(async () => {
+    await Promise.allSettled(procs.map((p) => p.stop()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a shortcut created on listen_admin opens the demo camera on listen_user_ext', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tether-sc-server-'));
+    const [client, user, admin, ext] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const env = {
+      TETHER_LISTEN_CLIENT: `127.0.0.1:${client}`,
+      TETHER_LISTEN_USER: `127.0.0.1:${user}`,
+      TETHER_LISTEN_ADMIN: `127.0.0.1:${admin}`,
+      TETHER_LISTEN_USER_EXT: `127.0.0.1:${ext}`,
+      TETHER_CREDENTIALS: 'root:pass',
+    };
+    const server = new TetherProcess(['server', '--dir', dir], { env });
+    procs.push(server);
+    await server.waitForOutput(/listen_user_ext on/, 30_000);
+    await server.waitForOutput(/^ *curl -x .*$/m, 30_000);
+    const agent = new TetherProcess([
+      'agent', '--servers', `127.0.0.1:${client}`, '--cert', join(dir, 'pki', 'devices', '00408c000001.pem'),
+      '--ca', join(dir, 'pki', 'provider', 'stserver_ca.crt'), '--simulate',
+    ]);
+    procs.push(agent);
+    await agent.waitForOutput(/connected to /, 20_000);
+    const url = encodeURIComponent(b64('http://00408c000001/axis-cgi/param.cgi?action=list&group=root.Brand'));
+    const created = await curl(['--fail', `http://127.0.0.1:${admin}/admin/shortcut.cgi?timeout=30&url=${url}`]);
+    assert.equal(created.code, 0, created.stderr);
+    const token = /^id=([0-9a-f]{32})\n$/.exec(created.stdout.toString())?.[1];
+    assert.ok(token, created.stdout.toString());
+    const r = await curl(['--fail', '-H', `Cookie: o3c-shortcut-id=${token}`, `http://127.0.0.1:${ext}/`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^root\.Brand\.Brand=AXIS$/m);
   });
 });
