@@ -270,6 +270,30 @@ describe('shortcut interface (reference 3.6): shortcut.cgi on control, listen_us
       }
     });
   });
+
+  describe('Redis unreachable (last: it stops the cluster\'s Redis)', () => {
+    it('shortcut.cgi and listen_user_ext answer 503 in the O3C form, and work again once Redis is back', async () => {
+      await cluster.redis.stop();
+      const url = encodeURIComponent(b64('http://00408C123456/axis-cgi/param.cgi?action=list&group=root.Brand'));
+      assertFailure(await curlI(['--max-time', '10', `http://127.0.0.1:${admin}/admin/shortcut.cgi?timeout=60&url=${url}`]), 503, 'Shortcut store unreachable');
+      assertFailure(await curlI(['--max-time', '10', `http://127.0.0.1:${exts[0].port}/o3c-shortcut/s/0123456789abcdef0123456789abcdef`]), 503, 'Shortcut store unreachable');
+      await cluster.redis.restart();
+      const until = Date.now() + 15_000;
+      let last = '';
+      // Redis comes back empty: the edges put the camera's presence back within a heartbeat.
+      while (Date.now() < until) {
+        const r = await curlI([`http://127.0.0.1:${admin}/admin/shortcut.cgi?timeout=60&url=${url}`]);
+        last = `shortcut.cgi ${r.status} ${r.body}`;
+        if (r.status === 200) {
+          const a = await curlI([`http://127.0.0.1:${exts[1].port}/o3c-shortcut/s/${r.body.slice(3, 35)}`]);
+          last = `access ${a.status} ${a.body}`;
+          if (a.status === 200) break;
+        }
+        await sleep(250);
+      }
+      assert.match(last, /^access 200 /, 'shortcut.cgi and the shortcut work again once Redis is back');
+    });
+  });
 });
 
 describe('shortcuts in the all-in-one tether server (one in-memory store for its gateway and control)', () => {

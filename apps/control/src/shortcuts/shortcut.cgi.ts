@@ -27,7 +27,13 @@ export class ShortcutCgi implements AdminCgi {
       if (!(err instanceof ShortcutParamsError)) throw err;
       return replyFailure(res, 400, err.reason);
     }
-    const shortcut = await this.deps.shortcuts.create(spec);
+    let shortcut;
+    try {
+      shortcut = await this.deps.shortcuts.create(spec);
+    } catch (err) {
+      this.log.error(`shortcut store unreachable: ${(err as Error).message}`);
+      return replyFailure(res, 503, 'Shortcut store unreachable');
+    }
     // The token is the key to the device: it goes to the caller only, never to the log.
     this.log.notice(
       `shortcut to ${spec.mac}${spec.path ?? ' (any path)'}${spec.query === null ? '' : ' (query locked)'} ` +

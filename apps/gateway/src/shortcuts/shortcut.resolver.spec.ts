@@ -221,3 +221,18 @@ describe('shortcut resolver: authentication and cookies', () => {
     assert.deepEqual(only.names, ['host', 'accept']);
   });
 });
+
+describe('shortcut resolver: store failures', () => {
+  it('a store that fails answers 503 in the O3C form and says why to the log only', async () => {
+    const errors: string[] = [];
+    const store = {
+      create: () => Promise.reject(new Error('unused')),
+      access: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      close: async () => undefined,
+    };
+    const info = parseRequestHead('GET /o3c-shortcut/s/0123456789abcdef0123456789abcdef HTTP/1.1\r\nHost: x');
+    const r = await refusal(resolveShortcut(info, 0, { store, credentials: () => '', onStoreError: (e) => errors.push(e.message) }), 503, /^Shortcut store unreachable$/);
+    assert.equal(r.close, false);
+    assert.deepEqual(errors, ['connect ECONNREFUSED 127.0.0.1:6379']);
+  });
+});

@@ -7,10 +7,21 @@ export interface ShortcutResolverOptions {
   store: ShortcutStore;
   /** The configured `credentials` (`user:pass`, a live key): read at every request. */
   credentials(): string;
+  /** Told why the store failed (the user hears only that it is unreachable). */
+  onStoreError?(err: Error): void;
 }
 
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const NOT_FOUND = 'Shortcut not found or expired';
+
+async function accessStore(opts: ShortcutResolverOptions, token: string, close: boolean) {
+  try {
+    return await opts.store.access(token);
+  } catch (err) {
+    opts.onStoreError?.(err as Error);
+    throw new RequestRefusal(503, 'Shortcut store unreachable', close);
+  }
+}
 
 /**
  * Decides a request on listen_user_ext (reference 3.6). The device is the shortcut's, always: nothing
@@ -29,7 +40,7 @@ export async function resolveShortcut(info: RequestHeadInfo, bodyLength: number,
   if (access.kind === 'malformed-path') throw new RequestRefusal(404, 'Expected /o3c-shortcut/<serverid>/<shortcut-token>', close);
   if (access.kind === 'none')
     throw new RequestRefusal(404, 'No shortcut given (cookie o3c-shortcut-id, or path /o3c-shortcut/<serverid>/<shortcut-token>)', close);
-  const sc = isShortcutToken(access.token) ? await opts.store.access(access.token) : null;
+  const sc = isShortcutToken(access.token) ? await accessStore(opts, access.token, close) : null;
   if (!sc) throw new RequestRefusal(404, NOT_FOUND, close);
   if (!sc.methods.includes(info.method))
     throw new RequestRefusal(405, `Method ${info.method} is not allowed by this shortcut`, close, `Allow: ${sc.methods.join(', ')}\r\n`);

@@ -36,7 +36,11 @@ export class ShortcutServer implements OnApplicationBootstrap, OnApplicationShut
     const listen = this.deps.config.listen_user_ext;
     if (!listen) return;
     const live = this.deps.live;
-    const resolve = shortcutResolver({ store: this.deps.shortcuts, credentials: () => live.current.credentials });
+    const resolve = shortcutResolver({
+      store: this.deps.shortcuts,
+      credentials: () => live.current.credentials,
+      onStoreError: (err) => this.log.error(`shortcut store unreachable: ${err.message}`),
+    });
     const ctx = createProxyContext(this.deps, this.router, this.log, resolve);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.sockets.add(socket);
