@@ -29,13 +29,11 @@ export function deviceRequest(
   plan: Pick<RequestPlan, 'path' | 'mac' | 'stripAuth' | 'credentials'>,
   authorization?: string,
 ): DeviceRequest {
-  const path = plan.path;
-  const dropAuth = plan.stripAuth || plan.credentials !== null;
   const conn = headerTokens(info, 'connection');
-  const proxyConn = headerTokens(info, 'proxy-connection');
   const named = new Set(conn);
   const upgrade = named.has('upgrade');
-  let out = `${info.method} ${path} HTTP/1.${info.minor}\r\n`;
+  const dropAuth = plan.stripAuth || plan.credentials !== null;
+  let out = `${info.method} ${plan.path} HTTP/1.${info.minor}\r\n`;
   let host = false;
   for (let i = 0; i < info.names.length; i++) {
     const name = info.names[i];
@@ -52,6 +50,22 @@ export function deviceRequest(
   if (upgrade) out += 'Connection: Upgrade\r\n';
   else if (info.minor === 0) out += 'Connection: keep-alive\r\n';
   out += '\r\n';
+  return { head: Buffer.from(out, 'latin1'), closeAfter: closesAfter(info, conn) };
+}
+
+/** The user asked to close its connection after this request's answer. */
+export function closesAfter(info: RequestHeadInfo, conn = headerTokens(info, 'connection')): boolean {
+  const proxyConn = headerTokens(info, 'proxy-connection');
   const keepAlive = info.minor === 1 ? !conn.includes('close') && !proxyConn.includes('close') : conn.includes('keep-alive') || proxyConn.includes('keep-alive');
-  return { head: Buffer.from(out, 'latin1'), closeAfter: !keepAlive };
+  return !keepAlive;
+}
+
+/**
+ * The bodyless HEAD the gateway sends first to learn a device's challenge (internal authentication):
+ * safe by definition, answered without a body, and never shown to the user.
+ */
+export function probeRequest(info: RequestHeadInfo, plan: Pick<RequestPlan, 'path' | 'mac'>): Buffer {
+  const i = info.names.indexOf('host');
+  const host = i < 0 ? plan.mac : info.values[i];
+  return Buffer.from(`HEAD ${plan.path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 'latin1');
 }

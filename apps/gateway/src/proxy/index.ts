@@ -10,3 +10,4 @@ export { forwardResolver } from './forward.resolver';
 export type { ForwardConfig } from './forward.resolver';
 export { PROXY_METHODS, parseProxyTarget } from './proxy-target.parser';
 export { failureResponse } from './proxy-reply';
+export { ProxyServer } from './proxy.server';

@@ -1,5 +1,7 @@
 import type { Logger } from '@tether/telemetry';
+import type { InternalAuth } from '../auth/internal-auth';
 import type { GatewayDeps } from '../gateway.deps';
+import type { RequestLedger } from '../requests/request-ledger';
 import type { DeviceRouter } from '../routing/device-router.service';
 import type { ProxyContext } from './proxy-context';
 import type { RequestResolver } from './request-plan';
@@ -9,9 +11,17 @@ const EDGE_GRACE_S = 3;
 
 /**
  * The context every user-facing listener of the gateway gives its connections: only `resolve`
- * differs between the forward proxy and the shortcut interface. Live keys are read per request.
+ * differs between the forward proxy and the shortcut interface (`ProxyServer.contextWith`). Live keys
+ * are read per request.
  */
-export function createProxyContext(deps: GatewayDeps, router: DeviceRouter, log: Logger, resolve: RequestResolver): ProxyContext {
+export function createProxyContext(
+  deps: GatewayDeps,
+  parts: { router: DeviceRouter; ledger: RequestLedger; auth: InternalAuth },
+  log: Logger,
+  resolve: RequestResolver,
+): ProxyContext {
+  const { router, ledger, auth } = parts;
+  const metrics = deps.metrics;
   return {
     maxHeaderSize: deps.config.max_header_size,
     requestTimeoutMs: () => deps.live.current.request_timeout * 1000,
@@ -20,7 +30,10 @@ export function createProxyContext(deps: GatewayDeps, router: DeviceRouter, log:
     route: (mac) => router.route(mac),
     tunnel: (address) => deps.edgeLink.tunnel(address),
     clock: deps.clock,
-    onResponse: (status, seconds) => deps.metrics.proxyRequest(status, seconds),
+    onResponse: (status, seconds) => metrics.proxyRequest(status, seconds),
+    onBytes: (direction, bytes) => metrics.proxyBytes(direction, bytes),
+    ledger,
+    auth,
     log,
   };
 }

@@ -1,6 +1,8 @@
 import type { DeviceTunnel } from '@tether/protocol';
 import type { PresenceRecord } from '@tether/presence';
-import type { Clock, Logger } from '@tether/telemetry';
+import type { Clock, Direction, Logger } from '@tether/telemetry';
+import type { InternalAuth } from '../auth/internal-auth';
+import type { RequestLedger } from '../requests/request-ledger';
 import type { RequestHeadInfo } from './http.head';
 import type { RequestPlan } from './request-plan';
 
@@ -17,5 +19,11 @@ export interface ProxyContext {
   tunnel(edgeAddress: string): DeviceTunnel;
   clock: Clock;
   onResponse(status: number, seconds: number): void;
+  /** Bytes from the user ('in') and to the user ('out'), per chunk. */
+  onBytes(direction: Direction, bytes: number): void;
+  /** Ongoing requests and totals (status.cgi, metrics.cgi): one per gateway, shared by its listeners. */
+  ledger: RequestLedger;
+  /** Internal authentication towards devices, with its per-device challenge cache (one per gateway). */
+  auth: InternalAuth;
   log: Logger;
 }

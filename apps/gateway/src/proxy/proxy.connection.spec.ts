@@ -5,9 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { DeviceTunnel, StreamSink, TunnelError, TunnelStream } from '@tether/protocol';
 import type { PresenceRecord } from '@tether/presence';
 import { Clock, Logger } from '@tether/telemetry';
+import { AuthMode, InternalAuth } from '../auth/internal-auth';
+import { RequestLedger } from '../requests/request-ledger';
 import { ForwardConfig, forwardResolver } from './forward.resolver';
 import { ProxyConnection, ProxyContext } from './proxy.connection';
 import { RequestRefusal } from './http.head';
+import { DigestChallenge, digestAuthorization, parseChallenges } from '../auth/digest';
 
 const MAC_A = '00408c1a0001'; // on edge-0
 const MAC_B = '00408c1a0002'; // on edge-1
@@ -219,6 +222,11 @@ class Harness {
 
   /** The live keys the forward resolver reads per request. */
   readonly config: ForwardConfig = { user_credentials: '', credentials: '' };
+  readonly ledger = new RequestLedger();
+  /** force_authentication_mode, read per request. */
+  mode: AuthMode = 0;
+  readonly auth = new InternalAuth({ mode: () => this.mode, cnonce: () => 'c0ffee' });
+  readonly bytes = { in: 0, out: 0 };
 
   constructor(opts: Partial<ProxyContext> = {}, config: Partial<ForwardConfig> = {}) {
     Object.assign(this.config, config);
@@ -238,6 +246,9 @@ class Harness {
       },
       clock: this.clock,
       onResponse: (status) => this.responses.push(status),
+      onBytes: (direction, n) => (this.bytes[direction] += n),
+      ledger: this.ledger,
+      auth: this.auth,
       log: new Logger({ sinks: [(line) => this.logs.push(line)] }),
       ...opts,
     };
@@ -1016,8 +1027,9 @@ describe('ProxyConnection: pluggable resolution', () => {
     assert.equal((await h.user.response()).body, 'p');
   });
 
-  it('credentials are read from the live configuration per request and replace the user\'s Authorization', async () => {
+  it('credentials are read from the live configuration per request and replace the user\'s Authorization (mode 1: Basic)', async () => {
     await start({}, { credentials: 'root:one' });
+    h.mode = 1;
     const basic = (s: string) => `Authorization: Basic ${Buffer.from(s).toString('base64')}`;
     h.user.write(get(MAC_A, '/1', basic('user:mine')));
     const s = await streamWith(h.a, 0, devGet(MAC_A, '/1', basic('root:one')));
@@ -1054,5 +1066,253 @@ describe('ProxyConnection: pluggable resolution', () => {
     const r = await h.user.response();
     assert.equal(r.status, 504);
     assert.equal(r.body, o3c(`Device ${MAC_A} did not answer within 0.5 s`));
+  });
+});
+
+describe('ProxyConnection: internal authentication', () => {
+  const CHALLENGE = 'Digest realm="AXIS_X", nonce="n1", algorithm=MD5, qop="auth"';
+  const unauthorized = (...challenges: string[]) =>
+    ['HTTP/1.1 401 Unauthorized', ...challenges.map((c) => `WWW-Authenticate: ${c}`), 'Content-Length: 13', '', 'Unauthorized\n'].join('\r\n');
+  const probeAnswer = (...challenges: string[]) =>
+    ['HTTP/1.1 401 Unauthorized', ...challenges.map((c) => `WWW-Authenticate: ${c}`), 'Content-Length: 13', '', ''].join('\r\n');
+  const probe = (mac: string, path: string) => `HEAD ${path} HTTP/1.1\r\nHost: ${mac}\r\n\r\n`;
+  const digestLine = (method: string, uri: string, nonce: string, nc: number) => {
+    const challenge = parseChallenges([CHALLENGE.replace('n1', nonce)]).digest as DigestChallenge;
+    return `Authorization: ${digestAuthorization(challenge, { user: 'root', pass: 'pass' }, method, uri, nc, 'c0ffee')}`;
+  };
+  const basicLine = `Authorization: Basic ${Buffer.from('root:pass').toString('base64')}`;
+
+  it('mode 0, nothing cached: a HEAD probe first, its 401 never reaches the user, then the request with Digest; the next one uses the cache (nc 2)', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(get(MAC_A, '/p', 'Authorization: Basic dXNlcjp4'));
+    const s = await streamWith(h.a, 0, probe(MAC_A, '/p'));
+    s.send(probeAnswer(CHALLENGE, 'Basic realm="AXIS_X"'));
+    await streamWith(h.a, 0, probe(MAC_A, '/p') + devGet(MAC_A, '/p', digestLine('GET', '/p', 'n1', 1)));
+    s.send(ok('one'));
+    const r = await h.user.response();
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'one');
+    h.user.write(get(MAC_A, '/q'));
+    await streamWith(h.a, 0, probe(MAC_A, '/p') + devGet(MAC_A, '/p', digestLine('GET', '/p', 'n1', 1)) + devGet(MAC_A, '/q', digestLine('GET', '/q', 'n1', 2)));
+    s.send(ok('two'));
+    assert.equal((await h.user.response()).body, 'two');
+    await h.user.quiet();
+    assert.deepEqual(h.responses, [200, 200], 'the probe is not a response');
+    assert.equal(s.acked, s.sink === undefined ? 0 : Buffer.byteLength(probeAnswer(CHALLENGE, 'Basic realm="AXIS_X"')) + Buffer.byteLength(ok('one') + ok('two')));
+    const t = h.ledger.totals();
+    assert.deepEqual([t.requests, t.responses, t.tx], [2, 2, Buffer.byteLength(ok('one') + ok('two'))]);
+    assert.equal(h.ledger.current(), 0);
+  });
+
+  it('a POST waits for the probe answer (its body is not read), then goes with Digest and its body', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(`POST http://${MAC_A}/up HTTP/1.1\r\nHost: ${MAC_A}\r\nContent-Length: 4\r\n\r\nbody`);
+    const s = await streamWith(h.a, 0, probe(MAC_A, '/up'));
+    await sleep(20);
+    assert.equal(s.text, probe(MAC_A, '/up'), 'nothing of the POST before the challenge');
+    // the probe answer in pieces, the head split
+    const answer = probeAnswer(CHALLENGE);
+    s.send(answer.slice(0, 20), answer.slice(20));
+    const head = `POST /up HTTP/1.1\r\nHost: ${MAC_A}\r\nContent-Length: 4\r\n${digestLine('POST', '/up', 'n1', 1)}\r\n\r\n`;
+    await streamWith(h.a, 0, probe(MAC_A, '/up') + head + 'body');
+    s.send(ok('stored'));
+    const r = await h.user.response();
+    assert.equal(r.body, 'stored');
+    assert.equal(h.ledger.totals().rx, 4);
+  });
+
+  it('mode 0: a device that offers only Basic gets Basic (decided once per device)', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(get(MAC_A, '/1'));
+    const s = await streamWith(h.a, 0, probe(MAC_A, '/1'));
+    s.send(probeAnswer('Basic realm="AXIS_X"'));
+    await streamWith(h.a, 0, probe(MAC_A, '/1') + devGet(MAC_A, '/1', basicLine));
+    s.send(ok('1'));
+    await h.user.response();
+    h.user.write(get(MAC_A, '/2'));
+    await streamWith(h.a, 0, probe(MAC_A, '/1') + devGet(MAC_A, '/1', basicLine) + devGet(MAC_A, '/2', basicLine));
+  });
+
+  it('mode 0: a probe answered 200 (no authentication asked) also means Basic', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(get(MAC_A, '/open'));
+    const s = await streamWith(h.a, 0, probe(MAC_A, '/open'));
+    s.send('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n');
+    await streamWith(h.a, 0, probe(MAC_A, '/open') + devGet(MAC_A, '/open', basicLine));
+    s.send(ok('hello'));
+    assert.equal((await h.user.response()).body, 'hello');
+  });
+
+  it('mode 2 against a Basic-only device: no Basic is ever sent; the user gets the device\'s 401', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.mode = 2;
+    h.user.write(get(MAC_A, '/x'));
+    const s = await streamWith(h.a, 0, probe(MAC_A, '/x'));
+    s.send(probeAnswer('Basic realm="AXIS_X"'));
+    await streamWith(h.a, 0, probe(MAC_A, '/x') + devGet(MAC_A, '/x'));
+    s.send(unauthorized('Basic realm="AXIS_X"'));
+    const r = await h.user.response();
+    assert.equal(r.status, 401);
+    assert.equal(r.headers['www-authenticate'], 'Basic realm="AXIS_X"');
+  });
+
+  it('mode 1: Basic at once, no probe', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.mode = 1;
+    h.user.write(get(MAC_A, '/b'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/b', basicLine));
+  });
+
+  it('a stale nonce: the 401 (head and body) is swallowed and a GET resent once with the new challenge', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.auth.cache.setDigest(MAC_A, parseChallenges([CHALLENGE]).digest as DigestChallenge);
+    h.user.write(get(MAC_A, '/s'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/s', digestLine('GET', '/s', 'n1', 1)));
+    const stale = unauthorized(CHALLENGE.replace('n1', 'n2') + ', stale=true', 'Basic realm="AXIS_X"');
+    s.send(stale.slice(0, 50), stale.slice(50, stale.length - 3), stale.slice(stale.length - 3));
+    await streamWith(h.a, 0, devGet(MAC_A, '/s', digestLine('GET', '/s', 'n1', 1)) + devGet(MAC_A, '/s', digestLine('GET', '/s', 'n2', 1)));
+    s.send(ok('fresh'));
+    const r = await h.user.response();
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'fresh');
+    await h.user.quiet();
+    assert.equal(h.user.text, ok('fresh'), 'nothing of the 401 reached the user');
+    assert.deepEqual(h.responses, [200]);
+    assert.equal(h.ledger.current(), 0);
+  });
+
+  it('a stale nonce on a POST with a body: the 401 goes to the user, the cache learns the new nonce', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.auth.cache.setDigest(MAC_A, parseChallenges([CHALLENGE]).digest as DigestChallenge);
+    h.user.write(`POST http://${MAC_A}/w HTTP/1.1\r\nHost: ${MAC_A}\r\nContent-Length: 1\r\n\r\nx`);
+    const s = await streamWith(h.a, 0, `POST /w HTTP/1.1\r\nHost: ${MAC_A}\r\nContent-Length: 1\r\n${digestLine('POST', '/w', 'n1', 1)}\r\n\r\nx`);
+    s.send(unauthorized(CHALLENGE.replace('n1', 'n3') + ', stale=true'));
+    assert.equal((await h.user.response()).status, 401);
+    h.user.write(get(MAC_A, '/after'));
+    await until(() => s.text.endsWith(devGet(MAC_A, '/after', digestLine('GET', '/after', 'n3', 1))), 'the next request with the new nonce');
+  });
+
+  it('wrong credentials: a 401 with the nonce the request used goes to the user (no retry)', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.auth.cache.setDigest(MAC_A, parseChallenges([CHALLENGE]).digest as DigestChallenge);
+    h.user.write(get(MAC_A, '/w'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/w', digestLine('GET', '/w', 'n1', 1)));
+    s.send(unauthorized(CHALLENGE));
+    const r = await h.user.response();
+    assert.equal(r.status, 401);
+    assert.equal(r.body, 'Unauthorized\n');
+    await sleep(20);
+    assert.equal(s.text, devGet(MAC_A, '/w', digestLine('GET', '/w', 'n1', 1)), 'sent once');
+  });
+
+  it('a probe the device does not answer (it closes) fails the user\'s request in the O3C form; the ledger forgets it', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(get(MAC_A, '/gone'));
+    const s = await streamWith(h.a, 0, probe(MAC_A, '/gone'));
+    h.devices.delete(MAC_A); // the resend finds it gone
+    s.sink.fail(new TunnelError('device-error', 'Device closed the connection'));
+    const r = await h.user.response();
+    assert.equal(r.status, 404);
+    assert.equal(h.ledger.current(), 0);
+    assert.deepEqual([h.ledger.totals().requests, h.ledger.totals().responses], [1, 1]);
+  });
+
+  it('X-No-Internal-Authentication: no probe, no Authorization', async () => {
+    await start({}, { credentials: 'root:pass' });
+    h.user.write(get(MAC_A, '/free', 'Cookie: X-No-Internal-Authentication=1', 'Authorization: Basic eDp5'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/free', 'Cookie: X-No-Internal-Authentication=1'));
+  });
+});
+
+describe('ProxyConnection: the request ledger', () => {
+  it('pipelined answers in one chunk are counted per request; a request is ongoing from its resolution to its answer', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/1') + get(MAC_A, '/2'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/1') + devGet(MAC_A, '/2'));
+    assert.equal(h.ledger.current(), 2);
+    const snap = h.ledger.snapshot();
+    assert.deepEqual(snap.map((e) => [e.mac, e.url, e.srcaddr]), [
+      [MAC_A, `http://${MAC_A}/1`, `127.0.0.1:${h.user.socket.localPort}`],
+      [MAC_A, `http://${MAC_A}/2`, `127.0.0.1:${h.user.socket.localPort}`],
+    ]);
+    const a = ok('first');
+    const b = ok('second-longer');
+    s.send(a + b.slice(0, -3));
+    await until(() => h.ledger.current() === 1, 'the first answer complete');
+    assert.equal(h.ledger.snapshot()[0].tx, b.length - 3, 'the part of the second answer passed on so far');
+    s.send(b.slice(-3));
+    await until(() => h.ledger.current() === 0, 'the second answer complete');
+    assert.deepEqual(h.ledger.totals(), { requests: 2, responses: 2, rx: 0, tx: a.length + b.length });
+    assert.equal(h.bytes.out, a.length + b.length);
+  });
+
+  it('request body bytes count as received; a closing head rewritten for the user counts as sent', async () => {
+    await start();
+    h.user.write(`POST http://${MAC_A}/u HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 6\r\n\r\nab`);
+    const s = await streamWith(h.a, 0, `POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nab`);
+    h.user.write('cdef');
+    await until(() => s.text.endsWith('abcdef'), 'the body');
+    assert.equal(h.ledger.snapshot()[0].rx, 6);
+    s.send(ok('done', 'Connection: keep-alive'));
+    await until(() => h.user.closed, 'the close');
+    assert.equal(h.ledger.totals().tx, h.user.received);
+    assert.equal(h.ledger.totals().rx, 6);
+    assert.equal(h.bytes.in, 6);
+  });
+
+  it('the proxy\'s own answers end their requests (404, timeout); refusals before resolution are not requests', async () => {
+    await start();
+    h.user.write(get(UNKNOWN, '/x'));
+    const r = await h.user.response();
+    assert.equal(r.status, 404);
+    h.user.write(`GET http://nomac/ HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal((await h.user.response()).status, 400);
+    h.user.write(get(MAC_A, '/slow'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/slow'));
+    assert.equal(h.ledger.current(), 1);
+    h.clock.advance(TIMEOUT_MS);
+    assert.equal((await h.user.response()).status, 504);
+    const t = h.ledger.totals();
+    assert.deepEqual([t.requests, t.responses, h.ledger.current()], [2, 2, 0]);
+    assert.ok(t.tx > 0);
+  });
+
+  it('many pipelined, queued (another device) and abandoned requests leave nothing behind', async () => {
+    for (let round = 0; round < 5; round++) {
+      await start();
+      // A answers slowly; B waits behind it (queued: ongoing); the user goes away mid-answer.
+      h.user.write(get(MAC_A, '/1') + get(MAC_A, '/2') + get(MAC_B, '/3') + get(MAC_A, '/4'));
+      const s = await streamWith(h.a, 0, devGet(MAC_A, '/1') + devGet(MAC_A, '/2'));
+      await until(() => h.ledger.current() === 3, 'A twice and the queued B');
+      if (round % 2) s.send(ok('x') + 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');
+      await sleep(5);
+      h.user.socket.resetAndDestroy();
+      await until(() => h.ledger.current() === 0, `round ${round}: nothing ongoing`);
+      h.close();
+    }
+  });
+
+  it('a request that became a tunnel (101) is ongoing until the connection ends, and counts its bytes', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/ws', 'Connection: Upgrade', 'Upgrade: websocket'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/ws', 'Upgrade: websocket', 'Connection: Upgrade'));
+    const up = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
+    s.send(up, 'hello');
+    await until(() => h.user.received === up.length + 5, 'the upgrade and data');
+    h.user.write('ping');
+    await until(() => s.text.endsWith('ping'), 'user data');
+    assert.equal(h.ledger.current(), 1);
+    assert.deepEqual([h.ledger.snapshot()[0].tx, h.ledger.snapshot()[0].rx], [up.length + 5, 4]);
+    s.sink.end();
+    await until(() => h.ledger.current() === 0, 'the end of the tunnel');
+    assert.equal(h.ledger.totals().responses, 1);
+  });
+
+  it('a debug line per request, only at debug level', async () => {
+    await start({ log: new Logger({ level: 4, sinks: [(line) => h.logs.push(line)] }) });
+    h.user.write(get(MAC_A, '/dbg'));
+    await streamWith(h.a, 0, devGet(MAC_A, '/dbg'));
+    const id = h.ledger.snapshot()[0].id;
+    assert.ok(h.logs.some((l) => l.includes(`[user ${id}@127.0.0.1:`) && l.includes(`Request URL: http://${MAC_A}/dbg`)), h.logs.join('\n'));
   });
 });

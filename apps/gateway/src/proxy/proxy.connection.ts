@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { DeviceTunnel, StreamSink, TunnelError, TunnelStream } from '@tether/protocol';
 import type { PresenceRecord } from '@tether/presence';
 import { BodyFramer, FramingError } from './body.framer';
-import { deviceRequest } from './device-request';
+import type { RequestEntry } from '../requests/request-ledger';
+import { closesAfter, deviceRequest, probeRequest } from './device-request';
 import { RequestHeadInfo, RequestRefusal, ResponseHeadError, parseRequestHead, parseResponseHead, requestBodyLength } from './http.head';
 import type { ProxyContext } from './proxy-context';
 import { failureResponse } from './proxy-reply';
@@ -13,6 +14,7 @@ export type { ProxyContext } from './proxy-context';
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const NOTHING = Buffer.alloc(0);
 
 /** A parsed request head, resolved (plan) or refused, that may have to wait for the previous device. */
 interface Resolved {
@@ -20,6 +22,8 @@ interface Resolved {
   bodyLength: number;
   plan: RequestPlan | null;
   refusal: RequestRefusal | null;
+  /** The ledger entry, from resolution on (queued requests count as ongoing). */
+  entry: RequestEntry | null;
 }
 
 interface Pending {
@@ -32,6 +36,18 @@ interface Pending {
   responded: boolean;
   closeAfter: boolean;
   started: number;
+  /** The user's request (a probe carries its request's entry: a failed probe answers that request). */
+  entry: RequestEntry;
+  info: RequestHeadInfo;
+  plan: RequestPlan;
+  /** Internal credentials apply: the head is built at send time with the Authorization they call for. */
+  creds: boolean;
+  /** The Digest nonce the request was sent with. */
+  nonce: string | null;
+  /** Already resent once after a 401 with a fresh challenge, or already probed for. */
+  authRetried: boolean;
+  /** This is a HEAD probe for a challenge; the request to send once it is answered. */
+  probeFor: Pending | null;
 }
 
 /** One stream to one device; events from a stream the connection has moved on from are ignored. */
@@ -62,7 +78,8 @@ class Binding implements StreamSink {
   }
 }
 
-type Phase = 'head' | 'resolve' | 'body' | 'route' | 'blocked' | 'tunnel' | 'closed';
+/** `auth`: waiting for a device's challenge (a probe's answer, a swallowed 401) before a request goes out. */
+type Phase = 'head' | 'resolve' | 'body' | 'route' | 'auth' | 'blocked' | 'tunnel' | 'closed';
 
 /**
  * One user connection to the forward proxy. Request heads are parsed and rewritten here; bodies and
@@ -90,6 +107,19 @@ export class ProxyConnection {
   private timeoutMs = 0;
   /** A request resolved while answers to another device are still owed. */
   private held: Resolved | null = null;
+  /** A request waiting for its route (not in flight yet). */
+  private routing: Pending | null = null;
+  /** The request that became a tunnel (101): ongoing until the connection ends. */
+  private tunnelEntry: RequestEntry | null = null;
+  /** The response in progress is the gateway's own business (a probe's, a 401 resent): not passed on. */
+  private swallow = false;
+  /** Where the swallowed response began in the current chunk (-1: in the carried head). */
+  private swallowFrom = 0;
+  /** The request to send once the current chunk is handled (after a swallowed response). */
+  private authNext: Pending | null = null;
+  /** Ledger accounting of the current chunk: offset up to which its bytes are attributed, and bytes to add. */
+  private mark = 0;
+  private carry = 0;
   private readonly srcaddr: string;
 
   constructor(
@@ -138,6 +168,8 @@ export class ProxyConnection {
         const buf = this.inBuf;
         this.inBuf = null;
         if (this.binding && !this.binding.stream.write(buf)) this.streamFull = true;
+        if (this.tunnelEntry) this.ctx.ledger.received(this.tunnelEntry, buf.length);
+        this.ctx.onBytes('in', buf.length);
       } else break;
     }
     const stalled = this.phase !== 'closed' && (this.streamFull || (this.inBuf !== null && this.phase !== 'head'));
@@ -157,14 +189,19 @@ export class ProxyConnection {
     try {
       n = framer.consume(buf, 0);
     } catch (err) {
-      return this.refuse(new RequestRefusal(400, `Malformed request body (${(err as FramingError).message})`, true));
+      const last = this.inflight[this.inflight.length - 1];
+      return this.refuse(new RequestRefusal(400, `Malformed request body (${(err as FramingError).message})`, true), last?.entry ?? null);
     }
     this.inBuf = n === buf.length ? null : buf.subarray(n);
-    if (n && this.binding && !this.binding.stream.write(n === buf.length ? buf : buf.subarray(0, n))) this.streamFull = true;
+    const last = this.inflight[this.inflight.length - 1];
+    if (n) {
+      if (this.binding && !this.binding.stream.write(n === buf.length ? buf : buf.subarray(0, n))) this.streamFull = true;
+      if (last) this.ctx.ledger.received(last.entry, n);
+      this.ctx.onBytes('in', n);
+    }
     if (framer.done) {
       this.reqBody = null;
       this.phase = 'head';
-      const last = this.inflight[this.inflight.length - 1];
       if (last) last.sentAll = true;
     }
     this.armTimer(); // request_timeout counts from the last request byte passed on
@@ -177,12 +214,12 @@ export class ProxyConnection {
     const idx = buf.indexOf(HEAD_END);
     if (idx < 0 || idx + 4 > this.ctx.maxHeaderSize) {
       this.inBuf = buf.length ? buf : null;
-      if (buf.length > this.ctx.maxHeaderSize) this.refuse(new RequestRefusal(431, 'Request header too large', true));
+      if (buf.length > this.ctx.maxHeaderSize) this.refuse(new RequestRefusal(431, 'Request header too large', true), null);
       return false;
     }
     const head = buf.toString('latin1', 0, idx);
     this.inBuf = buf.length > idx + 4 ? buf.subarray(idx + 4) : null;
-    const req: Resolved = { info: null, bodyLength: 0, plan: null, refusal: null };
+    const req: Resolved = { info: null, bodyLength: 0, plan: null, refusal: null, entry: null };
     let plan: RequestPlan | Promise<RequestPlan> | undefined;
     try {
       const info = parseRequestHead(head);
@@ -202,17 +239,25 @@ export class ProxyConnection {
       );
       return false;
     }
-    req.plan = (plan as RequestPlan | undefined) ?? null;
+    if (plan) this.begin(req, plan as RequestPlan);
     return this.dispatch(req);
   }
 
   private resolved(req: Resolved, plan: RequestPlan | null, err: unknown): void {
     if (this.phase !== 'resolve') return; // closed meanwhile
-    if (plan) req.plan = plan;
+    if (plan) this.begin(req, plan);
     else req.refusal = this.asRefusal(err, req.bodyLength);
     this.phase = 'head';
     this.dispatch(req);
     this.pump();
+  }
+
+  /** The request is resolved: from here it is an ongoing request (status.cgi), until answered or lost. */
+  private begin(req: Resolved, plan: RequestPlan): void {
+    req.plan = plan;
+    const e = this.ctx.ledger.begin(plan.mac, this.srcaddr, plan.url, this.ctx.clock.now());
+    req.entry = e;
+    if (this.ctx.log.enabled('debug')) this.ctx.log.debug(`Request URL: ${plan.url}`, { user: `${e.id}@${this.srcaddr}` });
   }
 
   private asRefusal(err: unknown, bodyLength: number): RequestRefusal {
@@ -235,39 +280,55 @@ export class ProxyConnection {
       return false;
     }
     const info = req.info;
-    if (!plan || !info) {
-      this.refuse(req.refusal as RequestRefusal);
+    const entry = req.entry;
+    if (!plan || !info || !entry) {
+      this.refuse(req.refusal as RequestRefusal, null);
       return this.phase !== 'closed';
     }
     const bodyLength = req.bodyLength;
-    const dr = deviceRequest(info, plan, plan.credentials && !plan.stripAuth ? basicAuthorization(plan.credentials) : undefined);
+    const creds = plan.credentials !== null && !plan.stripAuth;
+    const dr = creds ? null : deviceRequest(info, plan);
     const p: Pending = {
       method: info.method,
-      head: dr.head,
+      head: dr ? dr.head : NOTHING,
       retryable: bodyLength === 0 && IDEMPOTENT.has(info.method),
       retried: false,
       sentAll: bodyLength === 0,
       responded: false,
-      closeAfter: dr.closeAfter,
+      closeAfter: dr ? dr.closeAfter : closesAfter(info),
       started: this.ctx.clock.now(),
+      entry,
+      info,
+      plan,
+      creds,
+      nonce: null,
+      authRetried: false,
+      probeFor: null,
     };
     this.reqBody = bodyLength === 0 ? null : bodyLength < 0 ? BodyFramer.chunked() : BodyFramer.length(bodyLength);
     if (b && b.mac === plan.mac && !b.doomed) {
       this.send(p);
-      return true;
+      return this.phase !== 'auth';
     }
+    this.routeThenSend(p);
+    return false;
+  }
+
+  /** Finds the edge holding the device, then sends; nothing else is read meanwhile. */
+  private routeThenSend(p: Pending): void {
     this.phase = 'route';
-    const mac = plan.mac;
+    this.routing = p;
+    const mac = p.plan.mac;
     this.ctx.route(mac).then(
       (rec) => this.routed(mac, rec, p),
       (err: Error) => {
         if (this.phase === 'closed') return;
+        this.routing = null;
         this.ctx.log.error(`presence lookup failed: ${err.message}`);
-        this.refuse(new RequestRefusal(502, 'Presence store unreachable', this.reqBody !== null));
+        this.refuse(new RequestRefusal(502, 'Presence store unreachable', this.reqBody !== null), p.entry);
         this.pump();
       },
     );
-    return false;
   }
 
   /** The previous device has answered everything: the held request goes on. */
@@ -281,8 +342,9 @@ export class ProxyConnection {
 
   private routed(mac: string, rec: PresenceRecord | null, p: Pending): void {
     if (this.phase === 'closed') return;
+    this.routing = null;
     if (!rec) {
-      this.refuse(new RequestRefusal(404, `Device ${mac} is not connected`, this.reqBody !== null));
+      this.refuse(new RequestRefusal(404, `Device ${mac} is not connected`, this.reqBody !== null), p.entry);
       return this.pump();
     }
     this.binding?.stream.release(); // idle: everything it carried has been answered
@@ -304,22 +366,65 @@ export class ProxyConnection {
     return b;
   }
 
+  /**
+   * Writes the request head to the bound stream. With internal credentials the Authorization is
+   * decided now (the device's challenge may have just arrived); when nothing is known about the
+   * device a HEAD probe goes first and the request waits for its answer (phase `auth`).
+   */
   private send(p: Pending): void {
+    if (p.creds) {
+      const plan = p.plan;
+      const step = this.ctx.auth.prepare(plan.mac, plan.credentials as { user: string; pass: string }, p.method, plan.path);
+      if (step.kind === 'probe' && !p.authRetried) {
+        p.authRetried = true; // one probe per request
+        return this.sendProbe(p);
+      }
+      const authorization = step.kind === 'send' ? step.authorization : undefined;
+      p.head = deviceRequest(p.info, plan, authorization).head;
+      p.nonce = step.kind === 'send' ? step.nonce : null;
+    }
     this.inflight.push(p);
     this.phase = this.reqBody ? 'body' : 'head';
     if (!(this.binding as Binding).stream.write(p.head)) this.streamFull = true;
     if (this.inflight.length === 1) this.armTimer();
   }
 
+  private sendProbe(p: Pending): void {
+    const probe: Pending = {
+      ...p,
+      method: 'HEAD',
+      head: probeRequest(p.info, p.plan),
+      retryable: true,
+      sentAll: true,
+      creds: false,
+      probeFor: p,
+    };
+    this.inflight.push(probe);
+    this.phase = 'auth';
+    if (!(this.binding as Binding).stream.write(probe.head)) this.streamFull = true;
+    if (this.inflight.length === 1) this.armTimer();
+  }
+
   /** Answers a request the proxy refuses itself (or could not deliver), in order. */
-  private refuse(r: RequestRefusal): void {
+  private refuse(r: RequestRefusal, entry: RequestEntry | null): void {
     if (this.phase === 'closed') return;
     this.ctx.onResponse(r.status, 0);
-    this.socket.write(failureResponse(r.status, r.reason, { close: r.close, extraHeaders: r.extraHeaders }));
+    const text = failureResponse(r.status, r.reason, { close: r.close, extraHeaders: r.extraHeaders });
+    this.socket.write(text);
+    this.answered(entry, text);
     this.reqBody = null;
     this.phase = 'head';
     if (r.close) this.finish();
     else this.endIfDone();
+  }
+
+  /** The proxy's own answer went out for `entry`. */
+  private answered(entry: RequestEntry | null, text: string): void {
+    const n = Buffer.byteLength(text);
+    this.ctx.onBytes('out', n);
+    if (!entry) return;
+    this.ctx.ledger.sent(entry, n);
+    this.ctx.ledger.end(entry, true);
   }
 
   // ---- device -> user ------------------------------------------------------------------------
@@ -330,6 +435,8 @@ export class ProxyConnection {
     let off = 0;
     let hold = chunk.length; // bytes from here on wait for the rest of their head
     let carriedDone = false; // the carried head was completed by this chunk: it goes out first
+    this.mark = 0;
+    this.carry = 0;
     try {
       while (off < chunk.length && this.phase !== 'tunnel') {
         if (!this.respBody) {
@@ -340,18 +447,33 @@ export class ProxyConnection {
           }
           if (carried) carriedDone = true;
           off = after;
+          if (this.authNext) break; // the device owes nothing more on this stream until the next request goes out
           continue;
         }
         off += this.respBody.consume(chunk, off);
         if (this.respBody.done) {
           this.respBody = null;
-          this.completeResponse(b);
+          this.completeResponse(b, off);
+          if (this.authNext) break;
         }
       }
     } catch (err) {
       if (!(err instanceof ResponseHeadError || err instanceof FramingError)) throw err;
-      const before = carriedDone ? Buffer.concat([carried as Buffer, chunk.subarray(0, off)]) : carried ? undefined : chunk.subarray(0, off);
+      const before = this.rewrites.length
+        ? this.spliceHeads(chunk, off, carriedDone ? carried : null)
+        : carriedDone
+          ? Buffer.concat([carried as Buffer, chunk.subarray(0, off)])
+          : carried
+            ? undefined
+            : chunk.subarray(0, off);
       return this.deviceProtocolError(b, before, err.message);
+    }
+    if (this.authNext) hold = off;
+    else if (this.swallow) {
+      // The swallowed body goes on in the next chunk: cut what it has of it here.
+      if (hold > this.swallowFrom) this.rewrites.push({ start: this.swallowFrom, end: hold, head: NOTHING });
+      this.mark = hold;
+      this.swallowFrom = 0;
     }
     // A head is passed on only once it is whole: a malformed one can still be answered with a clean 502.
     const taken = (carriedDone ? (carried as Buffer).length : 0) + hold; // what the device sent, for the window
@@ -363,6 +485,15 @@ export class ProxyConnection {
       if (this.socket.writableLength === 0) b.stream.ack(taken, true);
       else if (ok) b.stream.ack(taken);
       else b.unacked += taken;
+      this.ctx.onBytes('out', out.length);
+      const rest = hold - this.mark + this.carry; // the part of the response still under way
+      const e = this.inflight.length ? this.inflight[0].entry : this.tunnelEntry;
+      if (rest && e) this.ctx.ledger.sent(e, rest);
+    } else if (taken) b.stream.ack(taken, true);
+    if (this.authNext) {
+      const next = this.authNext;
+      this.authNext = null;
+      return this.resumeAfterAuth(b, next);
     }
     this.afterResponses(b);
   }
@@ -408,6 +539,7 @@ export class ProxyConnection {
       this.respHead = null;
       head = joined.toString('latin1', 0, idx);
       after = off + idx + 4 - prev;
+      this.carry += prev; // written with this chunk, on top of its own bytes
     }
     const info = parseResponseHead(head);
     const p = this.inflight[0];
@@ -418,17 +550,26 @@ export class ProxyConnection {
     }
     p.responded = true;
     this.clearTimer();
-    if (info.status === 101) {
+    if (info.status === 101 && !p.probeFor) {
       this.phase = 'tunnel';
       this.inflight.length = 0;
+      this.tunnelEntry = p.entry;
       this.ctx.onResponse(101, (this.ctx.clock.now() - p.started) / 1000);
       return chunk.length;
     }
     this.respStatus = info.status;
     if (info.close) b.doomed = true;
-    // The user asked to close after this answer: it must say so, whatever the device keeps alive.
-    else if (p.closeAfter) this.rewrites.push({ start: fromCarried ? -1 : off, end: after, head: closingHead(head) });
-    const noBody = p.method === 'HEAD' || info.status === 204 || info.status === 304;
+    if (p.probeFor || (info.status === 401 && p.creds)) this.learnChallenge(p, head);
+    if (this.swallow) {
+      this.swallowFrom = fromCarried ? -1 : off;
+      this.carry = 0;
+    } else if (p.closeAfter && !info.close) {
+      // The user asked to close after this answer: it must say so, whatever the device keeps alive.
+      const closing = closingHead(head);
+      this.rewrites.push({ start: fromCarried ? -1 : off, end: after, head: closing });
+      this.carry += closing.length - (head.length + 4);
+    }
+    const noBody = p.method === 'HEAD' || info.status === 204 || info.status === 304 || info.status === 101;
     if (!noBody) {
       const framer = info.chunked
         ? BodyFramer.chunked()
@@ -441,17 +582,69 @@ export class ProxyConnection {
         return after;
       }
     }
-    this.completeResponse(b);
+    this.completeResponse(b, after);
     return after;
   }
 
-  private completeResponse(b: Binding): void {
-    const p = this.inflight.shift();
+  /**
+   * A probe's answer or a 401 to a request sent with internal credentials: the challenge is cached
+   * for the device. A probe's answer is always swallowed; a 401 bringing a challenge the request did
+   * not answer (a stale or rotated nonce) is swallowed and the request resent once, when it is
+   * bodyless, idempotent, alone in flight and nothing else is being read from the user.
+   */
+  private learnChallenge(p: Pending, head: string): void {
+    const ch = this.ctx.auth.learn(p.plan.mac, wwwAuthenticate(head), p.probeFor !== null);
+    if (p.probeFor) {
+      this.swallow = true;
+      return;
+    }
+    if (p.authRetried || !p.retryable || this.inflight.length !== 1 || this.phase !== 'head') return;
+    if (!this.ctx.auth.worthRetry(ch, p.nonce)) return;
+    p.authRetried = true;
+    this.swallow = true;
+    this.phase = 'auth'; // nothing more is read from the user until the resend went out
+  }
+
+  /** A response is complete; `upto`: where it ended in the current chunk (-1: at the device's close). */
+  private completeResponse(b: Binding, upto: number): void {
+    const p = this.inflight[0];
     if (!p) return;
+    if (this.swallow) {
+      this.swallow = false;
+      if (upto >= 0) {
+        if (upto > this.swallowFrom || this.swallowFrom < 0) this.rewrites.push({ start: this.swallowFrom, end: upto, head: NOTHING });
+        this.mark = upto;
+        this.carry = 0;
+      }
+      if (p.probeFor) this.inflight.shift();
+      else p.responded = false; // resent with the new challenge
+      this.clearTimer();
+      this.authNext = p.probeFor ?? p;
+      return;
+    }
+    this.inflight.shift();
     this.ctx.onResponse(this.respStatus, (this.ctx.clock.now() - p.started) / 1000);
+    if (upto >= 0) {
+      this.ctx.ledger.sent(p.entry, upto - this.mark + this.carry);
+      this.mark = upto;
+      this.carry = 0;
+    }
+    this.ctx.ledger.end(p.entry, true);
     if (p.closeAfter) this.closeAfterWrite = true;
     if (b.doomed && !this.inflight.length) this.dropBinding(b, 'reset');
     this.armTimer();
+  }
+
+  /** The device's challenge is in: the request (or its resend) goes out, on a new stream if the device closed this one. */
+  private resumeAfterAuth(b: Binding, p: Pending): void {
+    if (this.phase === 'closed') return;
+    if (this.inflight[0] === p) this.inflight.shift();
+    if (this.binding === b && !b.doomed) {
+      this.send(p);
+      return this.pump();
+    }
+    if (this.binding === b) this.dropBinding(b, 'reset');
+    this.routeThenSend(p);
   }
 
   /** What a completed response leads to, once its bytes are written. */
@@ -471,7 +664,10 @@ export class ProxyConnection {
     if (this.phase === 'tunnel') return this.finish();
     if (this.respBody?.kind === 'untilClose') {
       this.respBody = null;
-      this.completeResponse(b);
+      this.completeResponse(b, -1);
+      const next = this.authNext;
+      this.authNext = null;
+      if (next) return this.resumeAfterAuth(b, next); // a swallowed answer ended by the close
       return this.finish(); // the user learns where the body ended the same way: by the close
     }
     if (this.respBody || this.respHead) return this.cutShort(b, 'Device closed the connection mid-response');
@@ -516,12 +712,21 @@ export class ProxyConnection {
   private failRequests(err: TunnelError): void {
     const p = this.inflight.shift();
     this.clearTimer();
-    const close = this.inflight.length > 0 || this.phase === 'body';
+    // A request waiting for its probe's answer keeps its body unread: the connection cannot go on.
+    const close = this.inflight.length > 0 || this.phase === 'body' || (this.phase === 'auth' && this.reqBody !== null);
+    for (const q of this.inflight) this.ctx.ledger.end(q.entry, false);
     this.inflight.length = 0;
+    this.swallow = false;
     if (p?.closeAfter) this.closeAfterWrite = true;
     this.ctx.onResponse(err.status, p ? (this.ctx.clock.now() - p.started) / 1000 : 0);
-    this.socket.write(failureResponse(err.status, err.reason, { close: close || this.closeAfterWrite }));
+    const text = failureResponse(err.status, err.reason, { close: close || this.closeAfterWrite });
+    this.socket.write(text);
+    this.answered(p?.entry ?? null, text);
     if (close || this.closeAfterWrite) return this.finish();
+    if (this.phase === 'auth') {
+      this.reqBody = null;
+      this.phase = 'head';
+    }
     if (this.phase === 'blocked') this.unblock();
     else this.pump();
     this.endIfDone();
@@ -539,6 +744,8 @@ export class ProxyConnection {
     this.respHead = null;
     this.respBody = null;
     this.rewrites = [];
+    this.swallow = false;
+    this.authNext = null;
     this.dropBinding(b, 'reset');
     if (before?.length) this.socket.write(before); // what came before the bad part: whole answers, or the start of this one
     if (midBody) return void this.socket.destroy();
@@ -606,7 +813,15 @@ export class ProxyConnection {
     const b = this.binding;
     if (b) this.dropBinding(b, this.inflight.length || this.respBody || this.respHead ? 'reset' : 'release');
     this.inBuf = null;
+    // Whatever was still owed is over: the ledger keeps nothing of a closed connection.
+    const ledger = this.ctx.ledger;
+    for (const p of this.inflight) ledger.end(p.entry, false);
+    if (this.held?.entry) ledger.end(this.held.entry, false);
+    if (this.routing) ledger.end(this.routing.entry, false);
+    if (this.tunnelEntry) ledger.end(this.tunnelEntry, true);
     this.held = null;
+    this.routing = null;
+    this.tunnelEntry = null;
   }
 }
 
@@ -617,6 +832,9 @@ function closingHead(head: string): Buffer {
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 }
 
-function basicAuthorization(c: { user: string; pass: string }): string {
-  return 'Basic ' + Buffer.from(`${c.user}:${c.pass}`).toString('base64');
+/** The values of every `WWW-Authenticate` line of a response head. */
+function wwwAuthenticate(head: string): string[] {
+  const out: string[] = [];
+  for (const line of head.split('\r\n')) if (/^www-authenticate\s*:/i.test(line)) out.push(line.slice(line.indexOf(':') + 1).trim());
+  return out;
 }

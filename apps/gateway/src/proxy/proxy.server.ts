@@ -2,10 +2,14 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import * as net from 'node:net';
 import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { InternalAuth } from '../auth/internal-auth';
+import { RequestLedger } from '../requests/request-ledger';
 import { DeviceRouter } from '../routing/device-router.service';
 import { forwardResolver } from './forward.resolver';
 import { ProxyConnection } from './proxy.connection';
+import type { ProxyContext } from './proxy-context';
 import { createProxyContext } from './proxy-context.factory';
+import type { RequestResolver } from './request-plan';
 /** An idle user connection is closed after this long, as node:http's keepAliveTimeout would. */
 const IDLE_TIMEOUT_MS = 60_000;
 
@@ -19,12 +23,23 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly log;
+  /** The forward proxy's context; other listeners (shortcuts) take it with their own resolver. */
+  readonly context: ProxyContext;
 
   constructor(
     @Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps,
-    private readonly router: DeviceRouter,
+    router: DeviceRouter,
+    ledger: RequestLedger,
+    auth: InternalAuth,
   ) {
     this.log = deps.logger.child('user');
+    const live = deps.live;
+    this.context = createProxyContext(deps, { router, ledger, auth }, this.log, forwardResolver(() => live.current));
+  }
+
+  /** The same routing, ledger, internal authentication and limits, with another way to resolve requests. */
+  contextWith(resolve: RequestResolver, log: ProxyContext['log'] = this.context.log): ProxyContext {
+    return { ...this.context, resolve, log };
   }
 
   address(): ListenAddress | null {
@@ -36,8 +51,7 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
     if (!listen) return;
     const c = this.deps.config;
     guardListener('listen_user', listen, 'user_credentials', c);
-    const live = this.deps.live;
-    const ctx = createProxyContext(this.deps, this.router, this.log, forwardResolver(() => live.current));
+    const ctx = this.context;
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

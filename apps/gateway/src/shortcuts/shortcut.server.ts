@@ -2,8 +2,8 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import * as net from 'node:net';
 import { ListenAddress, boundAddress, formatListen, listenOn } from '@tether/config';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
-import { ProxyConnection, createProxyContext } from '../proxy';
-import { DeviceRouter } from '../routing/device-router.service';
+import { ProxyConnection } from '../proxy';
+import { ProxyServer } from '../proxy/proxy.server';
 import { shortcutResolver } from './shortcut.resolver';
 
 /** An idle user connection is closed after this long, as on listen_user. */
@@ -23,7 +23,7 @@ export class ShortcutServer implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps,
-    private readonly router: DeviceRouter,
+    private readonly proxy: ProxyServer,
   ) {
     this.log = deps.logger.child('shortcut');
   }
@@ -41,7 +41,8 @@ export class ShortcutServer implements OnApplicationBootstrap, OnApplicationShut
       credentials: () => live.current.credentials,
       onStoreError: (err) => this.log.error(`shortcut store unreachable: ${err.message}`),
     });
-    const ctx = createProxyContext(this.deps, this.router, this.log, resolve);
+    // The forward proxy's routing, request ledger, internal authentication and limits; only resolution differs.
+    const ctx = this.proxy.contextWith(resolve, this.log);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
