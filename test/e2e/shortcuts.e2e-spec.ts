@@ -121,6 +121,15 @@ describe('shortcut interface (reference 3.6): shortcut.cgi on control, listen_us
       assertFailure(put, 405, 'Method PUT is not allowed by this shortcut');
       assert.equal(put.headers['allow'], 'POST, GET');
     });
+
+    it('no log line of control or of a gateway (debug level) holds the token', () => {
+      assert.ok(token);
+      for (const p of [cluster.control, cluster.gateway, second.proc]) {
+        assert.ok(p && p.output.length > 0);
+        assert.ok(!p.output.includes(token), `token in the output of tether ${p.args[0]}`);
+      }
+      assert.match(cluster.control?.output ?? '', /shortcut to 00408c123456\/axis-cgi\/param\.cgi \(query locked\) for POST,GET, timeout 10 s/);
+    });
   });
 
   describe('shortcut.cgi refuses bad arguments with 400 and a precise reason', () => {

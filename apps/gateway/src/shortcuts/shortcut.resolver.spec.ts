@@ -53,8 +53,11 @@ describe('shortcut resolver: finding the shortcut', () => {
   it('path form: /o3c-shortcut/<serverid>/<token>, any non-empty serverid', async () => {
     const s = setup();
     const t = await s.token();
-    for (const serverid of ['serverid', 'gateway-1', 'x'])
-      assert.equal((await s.resolve(`GET /o3c-shortcut/${serverid}/${t} HTTP/1.1`)).path, '/axis-cgi/param.cgi?action=list');
+    for (const serverid of ['serverid', 'gateway-1', 'x']) {
+      const plan = await s.resolve(`GET /o3c-shortcut/${serverid}/${t} HTTP/1.1`);
+      assert.equal(plan.path, '/axis-cgi/param.cgi?action=list');
+      assert.ok(!plan.url.includes(t), 'the token is not part of the URL that status.cgi and the log show');
+    }
     await refusal(s.resolve(`GET /o3c-shortcut//${t} HTTP/1.1`), 404, /Expected \/o3c-shortcut\/<serverid>\/<shortcut-token>/);
     await refusal(s.resolve(`GET /o3c-shortcut/${t} HTTP/1.1`), 404, /Expected/);
     await refusal(s.resolve('GET /o3c-shortcut HTTP/1.1'), 404, /Expected/);
