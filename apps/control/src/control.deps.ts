@@ -2,6 +2,7 @@ import type { ClusterBus } from '@tether/cluster';
 import type { ConfigHolder, TetherConfig } from '@tether/config';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
+import type { ShortcutStore } from '@tether/shortcuts';
 import type { Clock, Logger, TetherMetrics } from '@tether/telemetry';
 import type { ClusterReloadReport } from './config/cluster-reload';
 import type { ConfigReload } from './config/config-reload.port';
@@ -14,6 +15,8 @@ export interface ControlDeps {
   live: ConfigHolder;
   presence: PresenceStore;
   edgeLink: EdgeLink;
+  /** Where shortcut.cgi registers shortcuts (shared with every gateway). */
+  shortcuts: ShortcutStore;
   logger: Logger;
   /** This process's metrics; `/metrics` on the admin listeners serves their exposition (absent: 404). */
   metrics?: TetherMetrics;

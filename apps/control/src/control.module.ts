@@ -12,6 +12,7 @@ import { DebugCgi } from './debug/debug.cgi';
 import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
+import { ShortcutCgi } from './shortcuts/shortcut.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
 
@@ -27,6 +28,7 @@ const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [
   PrometheusCgi,
   MetricsCgi,
   DebugCgi,
+  ShortcutCgi,
 ];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */

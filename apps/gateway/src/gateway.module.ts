@@ -5,6 +5,7 @@ import { ProxyServer } from './proxy/proxy.server';
 import { RequestLedger } from './requests/request-ledger';
 import { DeviceRouter } from './routing/device-router.service';
 import { GatewayClusterMember } from './status/gateway-cluster.member';
+import { ShortcutServer } from './shortcuts/shortcut.server';
 
 /** The gateway: the user-facing proxy; stateless, any number of replicas. */
 @Module({})
@@ -21,8 +22,9 @@ export class GatewayModule {
         DeviceRouter,
         ProxyServer,
         GatewayClusterMember,
+        ShortcutServer,
       ],
-      exports: [ProxyServer, DeviceRouter, RequestLedger, InternalAuth],
+      exports: [ProxyServer, ShortcutServer, DeviceRouter, RequestLedger, InternalAuth],
     };
   }
 }

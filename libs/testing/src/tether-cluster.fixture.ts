@@ -14,11 +14,22 @@ export interface EdgeNode {
   proc: TetherProcess;
 }
 
+/** A gateway replica started with addGateway: its own config, listen_user and listen_user_ext. */
+export interface GatewayNode {
+  id: string;
+  proc: TetherProcess;
+  userPort: number;
+  /** listen_user_ext (the shortcut interface). */
+  extPort: number;
+}
+
 export interface ClusterOptions {
   edges?: number;
   /** Extra configuration keys for every edge. */
   edgeConfig?: Record<string, string | number>;
   gatewayConfig?: Record<string, string | number>;
+  /** Give the first gateway a listen_user_ext too (its port in `extPort`). */
+  userExt?: boolean;
 }
 
 /** Real processes: a redis-server, N edges and a gateway, on ports chosen at run time. */
@@ -27,6 +38,10 @@ export class TetherCluster {
   gateway!: TetherProcess;
   control?: TetherProcess;
   userPort = 0;
+  /** listen_user_ext of the first gateway (0 unless `userExt`). */
+  extPort = 0;
+  /** Gateways beyond the first (addGateway). */
+  readonly gateways: GatewayNode[] = [];
   private readonly agents: TetherProcess[] = [];
 
   private constructor(
@@ -85,9 +100,11 @@ export class TetherCluster {
 
   async startGateway(): Promise<void> {
     this.userPort = await freePort();
+    if (this.opts.userExt) this.extPort = await freePort();
     const config = writeConfig(this.dir, 'gateway.conf', {
       stserverid: 'gateway-0',
       listen_user: `127.0.0.1:${this.userPort}`,
+      ...(this.extPort ? { listen_user_ext: `127.0.0.1:${this.extPort}` } : {}),
       redis_url: this.redis.url,
       presence_ttl: 6,
       loglevel: 4,
@@ -95,6 +112,27 @@ export class TetherCluster {
     });
     this.gateway = new TetherProcess(['gateway', '--config', config]);
     await this.gateway.waitForOutput(/listen_user on/);
+    if (this.extPort) await this.gateway.waitForOutput(/listen_user_ext on/);
+  }
+
+  /** Another gateway replica on the same Redis, with listen_user and listen_user_ext of its own. */
+  async addGateway(extra: Record<string, string | number> = {}): Promise<GatewayNode> {
+    const id = `gateway-${this.gateways.length + 1}`;
+    const node: GatewayNode = { id, proc: undefined as unknown as TetherProcess, userPort: await freePort(), extPort: await freePort() };
+    const config = writeConfig(this.dir, `${id}.conf`, {
+      stserverid: id,
+      listen_user: `127.0.0.1:${node.userPort}`,
+      listen_user_ext: `127.0.0.1:${node.extPort}`,
+      redis_url: this.redis.url,
+      presence_ttl: 6,
+      loglevel: 4,
+      ...this.opts.gatewayConfig,
+      ...extra,
+    });
+    node.proc = new TetherProcess(['gateway', '--config', config]);
+    this.gateways.push(node);
+    await node.proc.waitForOutput(/listen_user_ext on/);
+    return node;
   }
 
   /** Starts `tether control` (the admin interface) against the cluster's Redis; returns its admin port. */
@@ -139,7 +177,12 @@ export class TetherCluster {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.agents.map((a) => a.stop()));
-    await Promise.allSettled([this.gateway?.stop(), this.control?.stop(), ...this.edges.map((e) => e.proc?.stop())]);
+    await Promise.allSettled([
+      this.gateway?.stop(),
+      ...this.gateways.map((g) => g.proc?.stop()),
+      this.control?.stop(),
+      ...this.edges.map((e) => e.proc?.stop()),
+    ]);
     await this.redis.stop();
     this.pki.remove();
     rmSync(this.dir, { recursive: true, force: true });

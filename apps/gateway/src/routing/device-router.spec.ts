@@ -6,6 +6,7 @@ import { Clock, Logger, noopMetrics } from '@tether/telemetry';
 import { MemoryClusterBus } from '@tether/cluster';
 import type { GatewayDeps } from '../gateway.deps';
 import { DeviceRouter } from './device-router.service';
+import { MemoryShortcutStore } from '@tether/shortcuts';
 
 const MAC = '00408c123456';
 const claimOf = (edgeId: string): PresenceClaim => ({
@@ -57,6 +58,7 @@ async function routerWith(store: WatchedStore, extra = '') {
     live: new ConfigHolder(config),
     presence: store,
     edgeLink: {} as GatewayDeps['edgeLink'],
+    shortcuts: new MemoryShortcutStore(),
     logger: new Logger({ level: 0 }),
     bus: new MemoryClusterBus(),
     metrics: noopMetrics,

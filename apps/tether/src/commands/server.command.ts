@@ -6,7 +6,7 @@ import { GatewayModule } from '@tether/app-gateway';
 import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { CommandSpec, str } from '../cli/flags';
-import { makeBus, makeEdgeLink, makePresence, startLogRelay, systemClock } from '../runtime/adapters';
+import { makeBus, makeEdgeLink, makePresence, makeShortcuts, startLogRelay, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
 import { ConfigReloader, reloadOnSignal } from '../runtime/config-reload';
 import { configFromFlags } from '../runtime/load-config';
@@ -121,7 +121,9 @@ export const serverCommand: CommandSpec = {
     const local = new LocalEdgeLink(remote);
     const bus = makeBus(config, logger);
     startLogRelay(bus, logger);
-    const deps = { config, live, presence, edgeLink: local, logger, bus, metrics, clock: systemClock };
+    // One shortcut store for the gateway and control of this process (memory unless redis_url is set).
+    const shortcuts = makeShortcuts(config, logger);
+    const deps = { config, live, presence, edgeLink: local, shortcuts, logger, bus, metrics, clock: systemClock };
     const app = await startApps(
       [
         EdgeModule.register(deps),

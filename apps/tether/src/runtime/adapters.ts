@@ -1,7 +1,9 @@
 import { ClusterBus, LogRelay, MemoryClusterBus, RedisClusterBus } from '@tether/cluster';
+import Redis from 'ioredis';
 import type { TetherConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceStore, RedisPresenceStore, connectRedis } from '@tether/presence';
 import { GrpcEdgeLink } from '@tether/protocol';
+import { MemoryShortcutStore, RedisShortcutStore, ShortcutStore } from '@tether/shortcuts';
 import { LOG_LEVELS, Logger, TetherMetrics, noopMetrics, systemClock } from '@tether/telemetry';
 
 // The logger and metrics of a server process come from makeTelemetry (./telemetry.ts).
@@ -21,6 +23,32 @@ export function makePresence(config: TetherConfig, logger: Logger, metrics: Teth
     down = false;
   });
   return new RedisPresenceStore(redis, { prefix: config.redis_prefix, ttlMs: config.presence_ttl * 1000 });
+}
+
+/**
+ * Shortcuts: Redis when redis_url is set (any gateway serves what control created), otherwise in-process
+ * (`tether server`: one store shared by its gateway and control). Connects on first use: edges, which
+ * get the same deps, never open this connection.
+ */
+export function makeShortcuts(config: TetherConfig, logger: Logger): ShortcutStore {
+  if (!config.redis_url) return new MemoryShortcutStore(systemClock.now);
+  const redis = new Redis(config.redis_url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 3000,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(100 * times, 2000),
+  });
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) logger.child('redis').warn(`Redis unavailable for shortcuts: ${err.message}`);
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.child('redis').notice('Redis available again for shortcuts');
+    down = false;
+  });
+  return new RedisShortcutStore(redis, { prefix: config.redis_prefix });
 }
 
 export function makeEdgeLink(config: TetherConfig): GrpcEdgeLink {

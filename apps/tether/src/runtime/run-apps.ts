@@ -4,7 +4,7 @@ import { EdgeClusterMember, type EdgeDeps } from '@tether/app-edge';
 import { GatewayClusterMember, type GatewayDeps } from '@tether/app-gateway';
 import type { ConfigReload } from '@tether/app-control';
 import { ParsedFlags, str } from '../cli/flags';
-import { makeBus, makeEdgeLink, makePresence, startLogRelay, systemClock } from './adapters';
+import { makeBus, makeEdgeLink, makePresence, makeShortcuts, startLogRelay, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
 import { ConfigReloader, answerConfigReloads, reloadOnSignal } from './config-reload';
 import { configFromFlags } from './load-config';
@@ -34,6 +34,7 @@ export async function runClusterApps(
     reload,
     presence: makePresence(config, logger, metrics),
     edgeLink: makeEdgeLink(config),
+    shortcuts: makeShortcuts(config, logger),
     logger,
     bus,
     metrics,
