@@ -28,6 +28,7 @@ export class TetherCluster {
   control?: TetherProcess;
   userPort = 0;
   private readonly agents: TetherProcess[] = [];
+  private readonly extraGateways: TetherProcess[] = [];
 
   private constructor(
     readonly pki: TestPki,
@@ -97,6 +98,24 @@ export class TetherCluster {
     await this.gateway.waitForOutput(/listen_user on/);
   }
 
+  /** Starts one more gateway on the cluster with its own configuration keys; returns its proxy port. */
+  async addGateway(extra: Record<string, string | number>): Promise<number> {
+    const port = await freePort();
+    const n = this.extraGateways.length + 1;
+    const config = writeConfig(this.dir, `gateway-${n}.conf`, {
+      stserverid: `gateway-${n}`,
+      listen_user: `127.0.0.1:${port}`,
+      redis_url: this.redis.url,
+      presence_ttl: 6,
+      loglevel: 4,
+      ...extra,
+    });
+    const proc = new TetherProcess(['gateway', '--config', config]);
+    this.extraGateways.push(proc);
+    await proc.waitForOutput(/listen_user on/);
+    return port;
+  }
+
   /** Starts `tether control` (the admin interface) against the cluster's Redis; returns its admin port. */
   async startControl(extra: Record<string, string | number> = {}): Promise<number> {
     const port = await freePort();
@@ -139,7 +158,12 @@ export class TetherCluster {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.agents.map((a) => a.stop()));
-    await Promise.allSettled([this.gateway?.stop(), this.control?.stop(), ...this.edges.map((e) => e.proc?.stop())]);
+    await Promise.allSettled([
+      this.gateway?.stop(),
+      ...this.extraGateways.map((g) => g.stop()),
+      this.control?.stop(),
+      ...this.edges.map((e) => e.proc?.stop()),
+    ]);
     await this.redis.stop();
     this.pki.remove();
     rmSync(this.dir, { recursive: true, force: true });
