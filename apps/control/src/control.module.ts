@@ -1,12 +1,27 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ADMIN_CGIS, AdminCgi } from './admin/admin-cgi';
 import { AdminServer } from './admin/admin.server';
+import { DeviceCommander } from './commands/device-commander.service';
+import { ReconnectCgi } from './commands/reconnect.cgi';
+import { RedirectCgi } from './commands/redirect.cgi';
+import { RestartCgi } from './commands/restart.cgi';
+import { PrintConfigCgi } from './config/print-config.cgi';
+import { ReloadConfigCgi } from './config/reload-config.cgi';
 import { CONTROL_DEPS, ControlDeps } from './control.deps';
+import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
 
 /** Every administration CGI; the admin server routes `/admin/<name>.cgi` to the one whose path matches. */
-const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [StatusCgi];
+const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [
+  StatusCgi,
+  RedirectCgi,
+  ReconnectCgi,
+  RestartCgi,
+  DispatchCgi,
+  ReloadConfigCgi,
+  PrintConfigCgi,
+];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */
 @Module({})
@@ -17,6 +32,7 @@ export class ControlModule {
       providers: [
         { provide: CONTROL_DEPS, useValue: deps },
         ClusterStatus,
+        DeviceCommander,
         ...ADMIN_CGI_CLASSES,
         { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
         AdminServer,

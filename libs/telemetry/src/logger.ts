@@ -43,9 +43,15 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
+/** A sink added with addSink: it receives records up to its own level, whatever the logger's level. */
+interface Tap {
+  sink: LogSink;
+  level: LogLevel;
+}
+
 /** A logger with O3C levels; children share level and sinks. */
 export class Logger {
-  private state: { level: LogLevel; sinks: LogSink[]; now: () => number };
+  private state: { level: LogLevel; sinks: LogSink[]; now: () => number; taps: Tap[]; effective: LogLevel };
 
   constructor(
     opts: LoggerOptions = {},
@@ -56,6 +62,8 @@ export class Logger {
       level: opts.level ?? LOG_LEVELS.notice,
       sinks: opts.sinks ?? [stderrSink],
       now: opts.now ?? Date.now,
+      taps: [],
+      effective: opts.level ?? LOG_LEVELS.notice,
     };
   }
 
@@ -65,14 +73,37 @@ export class Logger {
 
   setLevel(level: LogLevel): void {
     this.state.level = level;
+    this.updateEffective();
+  }
+
+  /**
+   * An extra sink with its own level (the debug stream: debug.cgi may ask for more than `loglevel`):
+   * while it is there, records up to its level are built; the other sinks still get only theirs.
+   * Returns its removal.
+   */
+  addSink(sink: LogSink, level: LogLevel = this.state.level): () => void {
+    const tap: Tap = { sink, level };
+    this.state.taps = [...this.state.taps, tap];
+    this.updateEffective();
+    return () => {
+      this.state.taps = this.state.taps.filter((t) => t !== tap);
+      this.updateEffective();
+    };
+  }
+
+  private updateEffective(): void {
+    let e: LogLevel = this.state.level;
+    for (const t of this.state.taps) if (t.level > e) e = t.level;
+    this.state.effective = e;
   }
 
   setSinks(sinks: LogSink[]): void {
     this.state.sinks = sinks;
   }
 
+  /** Whether a record of this level would reach any sink (build costly messages only then). */
   enabled(level: LogLevelName): boolean {
-    return LOG_LEVELS[level] <= this.state.level;
+    return LOG_LEVELS[level] <= this.state.effective;
   }
 
   error(message: string, ctx: LogContext = {}): void {
@@ -92,7 +123,9 @@ export class Logger {
     if (!this.enabled(level)) return;
     const record: LogRecord = { time: this.state.now(), level, component: this.component, message, ctx };
     const line = formatLogLine(record);
-    for (const sink of this.state.sinks) sink(line, record);
+    const n = LOG_LEVELS[level];
+    if (n <= this.state.level) for (const sink of this.state.sinks) sink(line, record);
+    for (const tap of this.state.taps) if (n <= tap.level) tap.sink(line, record);
   }
 }
 

@@ -1,15 +1,22 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
-import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
+import * as https from 'node:https';
+import { ConfigKey, ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
 import { basicAuthMatches } from '@tether/protocol';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
 import { ADMIN_CGIS, AdminCgi } from './admin-cgi';
+import { adminTlsOptions, requireAdminListener } from './admin-listeners';
 import { replyFailure } from './admin-reply';
 
-/** listen_admin: the O3C administration interface (`/admin/<name>.cgi`). */
+type AdminListenerKey = Extract<ConfigKey, 'listen_admin' | 'listen_admin_https'>;
+
+/**
+ * listen_admin (HTTP) and listen_admin_https (HTTPS with cert_file): the O3C administration interface
+ * (`/admin/<name>.cgi`). Both answer the same CGIs with the same credentials; at least one is set.
+ */
 @Injectable()
 export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private server?: http.Server;
+  private readonly servers = new Map<AdminListenerKey, http.Server>();
   private readonly log;
   private readonly cgis: Map<string, AdminCgi>;
 
@@ -21,23 +28,35 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
     this.cgis = new Map(cgis.map((c) => [c.path, c]));
   }
 
-  address(): ListenAddress | null {
-    return boundAddress(this.server);
+  /** Where listen_admin (default) or listen_admin_https is bound. */
+  address(key: AdminListenerKey = 'listen_admin'): ListenAddress | null {
+    return boundAddress(this.servers.get(key));
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const listen = this.deps.config.listen_admin;
-    if (!listen) return;
-    guardListener('listen_admin', listen, 'admin_credentials', this.deps.config);
-    this.server = http.createServer((req, res) => {
+    const config = this.deps.config;
+    requireAdminListener(config);
+    // Every check before the first bind: a refused start leaves nothing listening.
+    if (config.listen_admin) guardListener('listen_admin', config.listen_admin, 'admin_credentials', config);
+    if (config.listen_admin_https)
+      guardListener('listen_admin_https', config.listen_admin_https, 'admin_credentials', config);
+    const tls = config.listen_admin_https ? adminTlsOptions(config) : null;
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.route(req, res).catch((err: Error) => {
         this.log.error(`${req.url}: ${err.message}`);
         if (!res.headersSent) replyFailure(res, 500, 'Internal Server Error');
         else res.destroy();
       });
-    });
-    await listenOn(this.server, listen);
-    this.log.notice(`listen_admin on ${formatListen(this.address())}`);
+    };
+    if (config.listen_admin) await this.open('listen_admin', config.listen_admin, http.createServer(handler));
+    if (config.listen_admin_https && tls)
+      await this.open('listen_admin_https', config.listen_admin_https, https.createServer(tls, handler));
+  }
+
+  private async open(key: AdminListenerKey, listen: ListenAddress, server: http.Server): Promise<void> {
+    this.servers.set(key, server);
+    await listenOn(server, listen);
+    this.log.notice(`${key} on ${formatListen(this.address(key))}`);
   }
 
   private authorized(req: http.IncomingMessage): boolean {
@@ -60,7 +79,9 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.server?.close();
-    this.server?.closeAllConnections();
+    for (const server of this.servers.values()) {
+      server.close();
+      server.closeAllConnections();
+    }
   }
 }

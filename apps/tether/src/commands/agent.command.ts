@@ -6,6 +6,7 @@ import { macPlus, normalizeMac } from '@tether/protocol';
 import { LOG_LEVELS, LogLevel, Logger, systemClock } from '@tether/telemetry';
 import { CommandSpec, ParsedFlags, UsageError, int, str } from '../cli/flags';
 import { untilSignal } from '../runtime/app-runner';
+import { ignoreReloadSignal } from '../runtime/config-reload';
 
 /** Agent flags may also come from a file of `flag = value` lines (`--config`); flags win. */
 function withConfigFile(flags: ParsedFlags): ParsedFlags {
@@ -96,6 +97,8 @@ export const agentCommand: CommandSpec = {
     { name: 'loglevel', value: '0-4', help: 'Log level (0 nothing ... 4 debug).', default: '3' },
   ],
   async run(given) {
+    // Nothing reloads in an agent: SIGUSR1 (sent to every tether process) is ignored.
+    ignoreReloadSignal();
     const flags = withConfigFile(given);
     const count = int(flags, 'count', 1) ?? 1;
     const servers = parseServerList(str(flags, 'servers') ?? '');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
-import { ControlModule } from '@tether/app-control';
+import { ControlModule, requireAdminListener } from '@tether/app-control';
 import { GatewayModule } from '@tether/app-gateway';
 import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
@@ -9,6 +9,7 @@ import { noopMetrics } from '@tether/telemetry';
 import { CommandSpec, str } from '../cli/flags';
 import { makeEdgeLink, makeLogger, makePresence, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
+import { ConfigReloader, reloadOnSignal } from '../runtime/config-reload';
 import { configFromFlags } from '../runtime/load-config';
 import { LocalEdgeLink } from '../runtime/local-edge-link';
 import { TETHER_VERSION } from '../runtime/version';
@@ -107,13 +108,18 @@ export const serverCommand: CommandSpec = {
       writeFileSync(join(dir, 'tether.conf'), defaultConfigText(dir));
     }
     const config = embedded ? parseConfig(defaultConfigText(dir), join(dir, 'tether.conf')) : configFromFlags(flags);
+    requireAdminListener(config);
     const logger = makeLogger(config);
+    const live = new ConfigHolder(config, systemClock.now);
+    // The embedded default's file is rewritten at every start: only a --config file is reloaded.
+    const reload = new ConfigReloader({ file: embedded ? null : (str(flags, 'config') ?? null), live, logger });
+    reloadOnSignal(reload);
     const presence = makePresence(config, logger);
     const remote = makeEdgeLink(config);
     const local = new LocalEdgeLink(remote);
-    const deps = { config, live: new ConfigHolder(config, systemClock.now), presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
+    const deps = { config, live, presence, edgeLink: local, logger, metrics: noopMetrics, clock: systemClock };
     const app = await startApps(
-      [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION })],
+      [EdgeModule.register(deps), GatewayModule.register(deps), ControlModule.register({ ...deps, version: TETHER_VERSION, reload })],
       logger,
     );
     local.bind(app.get(DeviceTunnelService), app.get(DeviceRegistry).address);
