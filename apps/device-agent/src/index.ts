@@ -5,3 +5,5 @@ export type { DeviceIdentity } from './connection/device-connection';
 export { parseServerList } from './connection/backoff';
 export { parseTarget } from './target/channel-target';
 export { FAILURE_STATUS, classifyFailure } from './connection/failure-status';
+export { CAMERA_AUTH } from './virtual-camera';
+export type { CameraAuth } from './virtual-camera';

@@ -2,14 +2,16 @@ import type { Clock, Logger } from '@tether/telemetry';
 import { Backoff } from '../connection/backoff';
 import { DeviceConnection, DeviceIdentity } from '../connection/device-connection';
 import { ChannelTarget, httpServerTarget, tcpTarget } from '../target/channel-target';
-import { createVirtualCamera, VirtualCamera } from '../virtual-camera';
+import { CameraAuth, createVirtualCamera, VirtualCamera } from '../virtual-camera';
 
 export interface FleetOptions {
   servers: string[];
   caPem: string;
   identities: DeviceIdentity[];
   /** A real web server for every device, or a virtual camera each. */
-  target: { kind: 'tcp'; host: string; port: number } | { kind: 'simulate'; password: string; fps: number };
+  target:
+    | { kind: 'tcp'; host: string; port: number }
+    | { kind: 'simulate'; password: string; fps: number; auth?: CameraAuth; nonceTtlMs?: number };
   maxConn: number;
   keepaliveMs: number;
   connectTimeoutMs: number;
@@ -59,6 +61,8 @@ export class DeviceFleet {
       password: t.password,
       serverList: this.o.servers,
       fps: t.fps,
+      auth: t.auth,
+      nonceTtlMs: t.nonceTtlMs,
       firmware: this.o.firmware,
       onServerListChange: (list) => (device().servers = [...list]),
       onRestart: () => void device().restart(),

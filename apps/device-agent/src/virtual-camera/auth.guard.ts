@@ -6,21 +6,25 @@ import { NonceIssuer } from './digest-nonce';
 import { reply } from './http.reply';
 import type { CameraConfig } from './virtual-camera.options';
 
-/** Every endpoint needs the root credentials, as Basic or Digest (like a camera set to "basic and digest"). */
+/**
+ * Every endpoint needs the root credentials, as Basic or Digest (like a camera set to "basic and
+ * digest"), or only the scheme `auth` names: the other is refused and not offered.
+ */
 export class AuthGuard {
   private readonly digest: DigestAuth;
 
   constructor(private readonly c: CameraConfig) {
-    this.digest = new DigestAuth(c.realm, c.user, c.password, new NonceIssuer(() => c.clock.now()));
+    this.digest = new DigestAuth(c.realm, c.user, c.password, new NonceIssuer(() => c.clock.now(), c.nonceTtlMs));
   }
 
   /** True when the request may go on; otherwise a 401 with both challenges has been sent. */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     const result = this.check(req);
     if (result === 'ok') return true;
-    reply(res, 401, 'Unauthorized\n', {
-      'WWW-Authenticate': [this.digest.challenge(result === 'stale'), basicChallenge(this.c.realm)],
-    });
+    const offers: string[] = [];
+    if (this.c.auth !== 'basic') offers.push(this.digest.challenge(result === 'stale'));
+    if (this.c.auth !== 'digest') offers.push(basicChallenge(this.c.realm));
+    reply(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': offers });
     return false;
   }
 
@@ -28,8 +32,8 @@ export class AuthGuard {
     const m = /^(\S+)\s+([^]*)$/.exec(req.headers.authorization ?? '');
     if (!m) return 'invalid';
     const [scheme, rest] = [m[1].toLowerCase(), m[2]];
-    if (scheme === 'basic') return verifyBasic(rest, this.c.user, this.c.password) ? 'ok' : 'invalid';
-    if (scheme === 'digest') return this.digest.verify(parseAuthParams(rest), req.method ?? '', req.url ?? '');
+    if (scheme === 'basic' && this.c.auth !== 'digest') return verifyBasic(rest, this.c.user, this.c.password) ? 'ok' : 'invalid';
+    if (scheme === 'digest' && this.c.auth !== 'basic') return this.digest.verify(parseAuthParams(rest), req.method ?? '', req.url ?? '');
     return 'invalid';
   }
 }

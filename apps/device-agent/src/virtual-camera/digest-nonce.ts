@@ -19,7 +19,10 @@ export class NonceIssuer {
   /** Issue time of the newest nonce forgotten to bound memory; older unknown nonces are stale. */
   private forgottenUpTo = -1;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs = NONCE_TTL_MS,
+  ) {}
 
   issue(): string {
     const body = `${this.now().toString(16)}.${randomBytes(8).toString('hex')}`;
@@ -30,7 +33,7 @@ export class NonceIssuer {
   use(nonce: string, nc: number): NonceCheck {
     const issued = this.verify(nonce);
     if (issued === null) return 'invalid';
-    if (this.now() - issued > NONCE_TTL_MS) return 'stale';
+    if (this.now() - issued > this.ttlMs) return 'stale';
     let entry = this.used.get(nonce);
     if (!entry) {
       if (issued <= this.forgottenUpTo) return 'stale';
@@ -58,7 +61,7 @@ export class NonceIssuer {
 
   private prune(): void {
     const now = this.now();
-    for (const [nonce, e] of this.used) if (now - e.issued > NONCE_TTL_MS) this.used.delete(nonce);
+    for (const [nonce, e] of this.used) if (now - e.issued > this.ttlMs) this.used.delete(nonce);
     while (this.used.size >= MAX_NONCES) {
       const [oldest, e] = this.used.entries().next().value as [string, { issued: number }];
       this.used.delete(oldest);

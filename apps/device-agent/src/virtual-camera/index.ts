@@ -1,2 +1,3 @@
 export { createVirtualCamera } from './virtual-camera.server';
-export type { VirtualCamera, VirtualCameraOptions } from './virtual-camera.options';
+export type { CameraAuth, VirtualCamera, VirtualCameraOptions } from './virtual-camera.options';
+export { CAMERA_AUTH } from './virtual-camera.options';

@@ -23,7 +23,14 @@ export interface VirtualCameraOptions {
   onRestart?(): void;
   /** Frame timers, nonce ages and uptime; tests pass a fake. */
   clock?: Clock;
+  /** Schemes the camera accepts and offers: both (default, like "basic and digest"), or one of them. */
+  auth?: CameraAuth;
+  /** How long a Digest nonce stays fresh (then `stale=true`); default 10 minutes. */
+  nonceTtlMs?: number;
 }
+
+export type CameraAuth = 'both' | 'digest' | 'basic';
+export const CAMERA_AUTH: readonly CameraAuth[] = ['both', 'digest', 'basic'];
 
 export interface VirtualCamera {
   /** Not listening: the agent hands it each tunnel stream with server.emit('connection', duplex). */
@@ -48,6 +55,8 @@ export interface CameraConfig {
   clock: Clock;
   /** `AXIS_<MAC upper>`, as real cameras announce. */
   realm: string;
+  auth: CameraAuth;
+  nonceTtlMs: number | undefined;
 }
 
 export const MAX_FPS = 60;
@@ -86,6 +95,9 @@ export function resolveOptions(o: VirtualCameraOptions): CameraConfig {
   if (fps !== UNPACED_FPS && (!Number.isInteger(fps) || fps < 1 || fps > MAX_FPS))
     throw new RangeError(`fps must be 1-${MAX_FPS} (or ${UNPACED_FPS}: unpaced, benchmarks only), got ${fps}`);
   assertServerList(o.serverList);
+  if (o.auth !== undefined && !CAMERA_AUTH.includes(o.auth)) throw new RangeError(`auth must be one of ${CAMERA_AUTH.join(', ')}, got '${o.auth}'`);
+  if (o.nonceTtlMs !== undefined && !(Number.isInteger(o.nonceTtlMs) && o.nonceTtlMs > 0))
+    throw new RangeError(`nonceTtlMs must be a positive integer, got ${o.nonceTtlMs}`);
   const unpaced = fps === UNPACED_FPS;
   return {
     mac: o.mac,
@@ -96,5 +108,7 @@ export function resolveOptions(o: VirtualCameraOptions): CameraConfig {
     model: o.model ?? 'AXIS Virtual Camera',
     clock: unpaced ? unpacedClock(o.clock ?? systemClock) : (o.clock ?? systemClock),
     realm: `AXIS_${o.mac.toUpperCase()}`,
+    auth: o.auth ?? 'both',
+    nonceTtlMs: o.nonceTtlMs,
   };
 }

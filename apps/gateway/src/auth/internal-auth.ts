@@ -33,10 +33,21 @@ export type Credentials = { user: string; pass: string };
 export class InternalAuth {
   readonly cache: DigestChallengeCache;
   private readonly cnonce: () => string;
+  /** The Basic value of the last credentials seen (the live key rarely changes: no base64 per request). */
+  private basicFor: Credentials | null = null;
+  private basicValue = '';
 
   constructor(@Optional() @Inject(INTERNAL_AUTH_OPTIONS) private readonly opts: InternalAuthOptions = { mode: () => 0 }) {
     this.cache = new DigestChallengeCache(opts.cacheSize);
     this.cnonce = opts.cnonce ?? (() => randomBytes(16).toString('hex'));
+  }
+
+  private basic(c: Credentials): string {
+    if (c !== this.basicFor) {
+      this.basicFor = c;
+      this.basicValue = 'Basic ' + Buffer.from(`${c.user}:${c.pass}`).toString('base64');
+    }
+    return this.basicValue;
   }
 
   mode(): AuthMode {
@@ -46,10 +57,10 @@ export class InternalAuth {
   /** What to send for `method uri` to `mac`. */
   prepare(mac: string, creds: Credentials, method: string, uri: string): AuthStep {
     const mode = this.opts.mode();
-    if (mode === 1) return { kind: 'send', authorization: basic(creds), nonce: null };
+    if (mode === 1) return { kind: 'send', authorization: this.basic(creds), nonce: null };
     const known = this.cache.get(mac);
     if (!known) return { kind: 'probe' };
-    if (known.kind === 'basic') return { kind: 'send', authorization: mode === 0 ? basic(creds) : undefined, nonce: null };
+    if (known.kind === 'basic') return { kind: 'send', authorization: mode === 0 ? this.basic(creds) : undefined, nonce: null };
     const c = known.challenge;
     return { kind: 'send', authorization: digestAuthorization(c, creds, method, uri, ++known.nc, this.cnonce()), nonce: c.nonce };
   }
@@ -77,6 +88,3 @@ export class InternalAuth {
   }
 }
 
-function basic(c: Credentials): string {
-  return 'Basic ' + Buffer.from(`${c.user}:${c.pass}`).toString('base64');
-}

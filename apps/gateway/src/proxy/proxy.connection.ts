@@ -603,6 +603,10 @@ export class ProxyConnection {
     p.authRetried = true;
     this.swallow = true;
     this.phase = 'auth'; // nothing more is read from the user until the resend went out
+    if (this.ctx.log.enabled('debug'))
+      this.ctx.log.debug(`Digest challenge of ${p.plan.mac} renewed (${ch.digest?.stale ? 'stale' : 'new'} nonce): request resent`, {
+        user: `${p.entry.id}@${this.srcaddr}`,
+      });
   }
 
   /** A response is complete; `upto`: where it ended in the current chunk (-1: at the device's close). */

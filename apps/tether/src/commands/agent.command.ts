@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeviceFleet, DeviceIdentity, parseServerList, parseTarget } from '@tether/app-device-agent';
+import { CAMERA_AUTH, CameraAuth, DeviceFleet, DeviceIdentity, parseServerList, parseTarget } from '@tether/app-device-agent';
 import { certificateSubject, loadCa, mintDeviceCredentials, splitPem } from '@tether/pki';
 import { macPlus, normalizeMac } from '@tether/protocol';
 import { LOG_LEVELS, LogLevel, Logger, systemClock } from '@tether/telemetry';
@@ -26,6 +26,12 @@ function withConfigFile(flags: ParsedFlags): ParsedFlags {
       fromFile[name] = m[2] === '' ? true : m[2];
     });
   return { ...fromFile, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+}
+
+function cameraAuth(value: string | undefined): CameraAuth | undefined {
+  if (value === undefined) return undefined;
+  if (!(CAMERA_AUTH as readonly string[]).includes(value)) throw new UsageError(`--camera-auth must be one of ${CAMERA_AUTH.join(', ')}`);
+  return value as CameraAuth;
 }
 
 function macOfCertificate(pem: string, file: string): string {
@@ -83,6 +89,8 @@ export const agentCommand: CommandSpec = {
     { name: 'max-conn', value: 'N', help: 'Concurrent requests each device serves.', default: '16' },
     { name: 'root-password', value: 'PASS', help: 'Root password of the virtual camera.', default: 'pass' },
     { name: 'fps', value: 'N', help: 'Default MJPEG frame rate of the virtual camera.', default: '10' },
+    { name: 'camera-auth', value: 'both|digest|basic', help: 'Schemes the virtual camera accepts and offers.', default: 'both' },
+    { name: 'nonce-ttl', value: 'MS', help: 'How long a Digest nonce of the virtual camera stays fresh.', default: '600000' },
     { name: 'keepalive', value: 'SECONDS', help: 'SSH keepalive interval.', default: '20' },
     { name: 'reconnect-jitter', value: 'MS', help: 'Random delay before reconnecting after a drop.', default: '2000' },
     { name: 'ramp', value: 'MS', help: 'Spread the first connections of --count devices over this time.', default: '0' },
@@ -108,7 +116,13 @@ export const agentCommand: CommandSpec = {
       identities: await identities(flags, count),
       target: t
         ? { kind: 'tcp', ...t }
-        : { kind: 'simulate', password: str(flags, 'root-password') ?? 'pass', fps: int(flags, 'fps', 1) ?? 10 },
+        : {
+            kind: 'simulate',
+            password: str(flags, 'root-password') ?? 'pass',
+            fps: int(flags, 'fps', 1) ?? 10,
+            auth: cameraAuth(str(flags, 'camera-auth')),
+            nonceTtlMs: int(flags, 'nonce-ttl', 1),
+          },
       maxConn: int(flags, 'max-conn', 1) ?? 16,
       keepaliveMs: (int(flags, 'keepalive', 1) ?? 20) * 1000,
       connectTimeoutMs: 15_000,
