@@ -55,6 +55,11 @@ export default [
     rules: boundaries([], specConstraints),
   },
   {
+    // The host's own specs compose apps as the host does.
+    files: ['apps/tether/**/*.spec.ts'],
+    rules: boundaries(['@tether/app-*'], specConstraints),
+  },
+  {
     files: ['libs/config/**/*.ts', 'libs/testing/**/*.ts', 'test/**/*.ts', '**/*.spec.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
