@@ -128,6 +128,7 @@ export class ProxyConnection {
   ) {
     this.srcaddr = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('data', (chunk: Buffer) => {
+      this.ctx.onBytes('in', chunk.length); // every byte the user sent, heads included
       this.inBuf = this.inBuf ? Buffer.concat([this.inBuf, chunk]) : chunk;
       this.pump();
     });
@@ -169,7 +170,6 @@ export class ProxyConnection {
         this.inBuf = null;
         if (this.binding && !this.binding.stream.write(buf)) this.streamFull = true;
         if (this.tunnelEntry) this.ctx.ledger.received(this.tunnelEntry, buf.length);
-        this.ctx.onBytes('in', buf.length);
       } else break;
     }
     const stalled = this.phase !== 'closed' && (this.streamFull || (this.inBuf !== null && this.phase !== 'head'));
@@ -197,7 +197,6 @@ export class ProxyConnection {
     if (n) {
       if (this.binding && !this.binding.stream.write(n === buf.length ? buf : buf.subarray(0, n))) this.streamFull = true;
       if (last) this.ctx.ledger.received(last.entry, n);
-      this.ctx.onBytes('in', n);
     }
     if (framer.done) {
       this.reqBody = null;
@@ -751,7 +750,10 @@ export class ProxyConnection {
     this.swallow = false;
     this.authNext = null;
     this.dropBinding(b, 'reset');
-    if (before?.length) this.socket.write(before); // what came before the bad part: whole answers, or the start of this one
+    if (before?.length) {
+      this.socket.write(before); // what came before the bad part: whole answers, or the start of this one
+      this.ctx.onBytes('out', before.length);
+    }
     if (midBody) return void this.socket.destroy();
     if (!this.inflight.length) return this.afterResponses(b); // it spoke unasked on an idle connection
     this.failRequests(new TunnelError('device-error', 'Device sent a malformed response'));

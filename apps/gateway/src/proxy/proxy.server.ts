@@ -54,12 +54,8 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
     const ctx = this.context;
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => {
-        this.sockets.delete(socket);
-        // Per connection, not per chunk: the socket counts its own bytes.
-        this.deps.metrics.proxyBytes('in', socket.bytesRead);
-        this.deps.metrics.proxyBytes('out', socket.bytesWritten);
-      });
+      // Bytes are counted by the connection as they pass (ctx.onBytes), so long streams show while they run.
+      socket.on('close', () => this.sockets.delete(socket));
       socket.setTimeout(IDLE_TIMEOUT_MS);
       new ProxyConnection(socket, ctx);
     });
