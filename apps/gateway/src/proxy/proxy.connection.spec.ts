@@ -848,6 +848,27 @@ describe('ProxyConnection: regressions (bugs of the rewrite, fixed)', () => {
     assert.equal(r.body, 'answer');
   });
 
+  it('a user that half-closes mid-body frees the device: the stream is reset, the connection closed (aborts e2e under load)', async () => {
+    await start();
+    h.user.write(`POST http://${MAC_A}/up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789`);
+    const s = await streamWith(h.a, 0, `POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789`);
+    h.user.socket.end(); // what a reset that reached the gateway as an end looks like
+    await until(() => s.wasReset, 'the stream reset');
+    await until(() => h.user.closed, 'the connection closed');
+    assert.equal(h.ledger.current(), 0, 'the request is over');
+    assert.ok(h.logs.some((l) => l.includes('request body cut short by the user')));
+  });
+
+  it('a body that is whole when the FIN comes is sent and answered as usual', async () => {
+    await start();
+    h.user.write(`POST http://${MAC_A}/up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd`);
+    h.user.socket.end();
+    const s = await streamWith(h.a, 0, `POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd`);
+    s.send(ok('stored'));
+    assert.equal((await h.user.response()).body, 'stored');
+    assert.equal(s.wasReset, false);
+  });
+
   it('a user that pipelines requests for two devices and half-closes gets both answers', async () => {
     await start();
     h.user.write(get(MAC_A, '/a') + get(MAC_B, '/b'));

@@ -141,12 +141,27 @@ export class ProxyConnection {
       }
     });
     // A user that half-closes after its last request still gets the answers it is owed.
-    socket.on('end', () => this.endIfDone());
+    socket.on('end', () => {
+      if (!this.bodyCutShort()) this.endIfDone();
+    });
     socket.on('close', () => this.cleanup());
     socket.on('error', () => socket.destroy());
     socket.on('timeout', () => {
       if (!this.inflight.length && this.phase !== 'tunnel') socket.destroy();
     });
+  }
+
+  /**
+   * The user's FIN came before the request body was whole (a client that gave up mid-upload; a reset
+   * that reached the gateway as an end): the device would wait for the rest forever, holding one of
+   * its request slots, so the request is dropped at both ends. True when it was.
+   */
+  private bodyCutShort(): boolean {
+    if (!this.reqBody || this.phase !== 'body' || this.inBuf !== null || !this.socket.readableEnded) return false;
+    const b = this.binding;
+    this.ctx.log.notice('request body cut short by the user', { user: b ? `${b.mac}@${this.srcaddr}` : this.srcaddr });
+    this.socket.destroy();
+    return true;
   }
 
   /** After the user's FIN: close once nothing it asked for is still owed. */
@@ -172,6 +187,7 @@ export class ProxyConnection {
         if (this.tunnelEntry) this.ctx.ledger.received(this.tunnelEntry, buf.length);
       } else break;
     }
+    if (this.reqBody && this.bodyCutShort()) return;
     const stalled = this.phase !== 'closed' && (this.streamFull || (this.inBuf !== null && this.phase !== 'head'));
     if (stalled && !this.paused) {
       this.paused = true;
