@@ -1,17 +1,14 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import * as net from 'node:net';
-import { ListenAddress, boundAddress, formatListen, guardListener, listenOn } from '@tether/config';
+import { ListenAddress, formatListen, guardListener } from '@tether/config';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { InternalAuth } from '../auth/internal-auth';
 import { RequestLedger } from '../requests/request-ledger';
 import { DeviceRouter } from '../routing/device-router.service';
 import { forwardResolver } from './forward.resolver';
-import { ProxyConnection } from './proxy.connection';
 import type { ProxyContext } from './proxy-context';
 import { createProxyContext } from './proxy-context.factory';
+import { ProxyListener } from './proxy.listener';
 import type { RequestResolver } from './request-plan';
-/** An idle user connection is closed after this long, as node:http's keepAliveTimeout would. */
-const IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * listen_user: the HTTP forward proxy (`curl -x`). A raw TCP server: each user connection is a
@@ -20,8 +17,7 @@ const IDLE_TIMEOUT_MS = 60_000;
  */
 @Injectable()
 export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private listener?: ProxyListener;
   private readonly log;
   /** The forward proxy's context; other listeners (shortcuts) take it with their own resolver. */
   readonly context: ProxyContext;
@@ -43,7 +39,7 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   address(): ListenAddress | null {
-    return boundAddress(this.server);
+    return this.listener?.address() ?? null;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,20 +47,12 @@ export class ProxyServer implements OnApplicationBootstrap, OnApplicationShutdow
     if (!listen) return;
     const c = this.deps.config;
     guardListener('listen_user', listen, 'user_credentials', c);
-    const ctx = this.context;
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      // Bytes are counted by the connection as they pass (ctx.onBytes), so long streams show while they run.
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.setTimeout(IDLE_TIMEOUT_MS);
-      new ProxyConnection(socket, ctx);
-    });
-    await listenOn(this.server, listen);
+    this.listener = new ProxyListener(this.context);
+    await this.listener.listen(listen);
     this.log.notice(`listen_user on ${formatListen(this.address())}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.server?.close();
-    for (const s of this.sockets) s.destroy();
+    this.listener?.close();
   }
 }

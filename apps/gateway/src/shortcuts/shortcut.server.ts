@@ -1,13 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import * as net from 'node:net';
-import { ListenAddress, boundAddress, formatListen, listenOn } from '@tether/config';
+import { ListenAddress, formatListen } from '@tether/config';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
-import { ProxyConnection } from '../proxy';
+import { ProxyListener } from '../proxy/proxy.listener';
 import { ProxyServer } from '../proxy/proxy.server';
 import { shortcutResolver } from './shortcut.resolver';
-
-/** An idle user connection is closed after this long, as on listen_user. */
-const IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * listen_user_ext: the shortcut interface (reference 3.6). The same connection machinery as the
@@ -17,8 +13,7 @@ const IDLE_TIMEOUT_MS = 60_000;
  */
 @Injectable()
 export class ShortcutServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private listener?: ProxyListener;
   private readonly log;
 
   constructor(
@@ -29,7 +24,7 @@ export class ShortcutServer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   address(): ListenAddress | null {
-    return boundAddress(this.server);
+    return this.listener?.address() ?? null;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,19 +37,12 @@ export class ShortcutServer implements OnApplicationBootstrap, OnApplicationShut
       onStoreError: (err) => this.log.error(`shortcut store unreachable: ${err.message}`),
     });
     // The forward proxy's routing, request ledger, internal authentication and limits; only resolution differs.
-    const ctx = this.proxy.contextWith(resolve, this.log);
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.setTimeout(IDLE_TIMEOUT_MS);
-      new ProxyConnection(socket, ctx);
-    });
-    await listenOn(this.server, listen);
+    this.listener = new ProxyListener(this.proxy.contextWith(resolve, this.log));
+    await this.listener.listen(listen);
     this.log.notice(`listen_user_ext on ${formatListen(this.address())}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.server?.close();
-    for (const s of this.sockets) s.destroy();
+    this.listener?.close();
   }
 }
