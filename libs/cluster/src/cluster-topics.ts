@@ -33,6 +33,8 @@ export interface OngoingRequestInfo {
   srcaddr: string;
   url: string;
   connectedAt: number;
+  /** Bytes received from the user for this request (its body). */
   rx: number;
+  /** Bytes sent to the user for this request (the answer, head and body). */
   tx: number;
 }

@@ -1,21 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { OngoingRequestInfo } from '@tether/cluster';
 
-/** One user request, from its parsed head until its answer is complete (status.cgi, tables 3 and 6). */
-export interface OngoingRequest {
-  /** 32 hex digits, unique in the cluster (not a secret). */
-  id: string;
-  mac: string;
-  /** The user's address, ip:port. */
-  srcaddr: string;
-  /** The request URL as the user gave it (`http://<mac>/<path>`). */
-  url: string;
-  connectedAt: number;
-  /** Bytes received from the user for this request (its body). */
-  rx: number;
-  /** Bytes sent to the user for this request (the answer, head and body). */
-  tx: number;
-}
+/**
+ * One user request, from its parsed head until its answer is complete: the shape gateways answer
+ * status.cgi's query with (tables 3 and 6). rx: bytes received from the user for it (its body); tx:
+ * bytes sent to the user for it (the answer, head and body).
+ */
+export type OngoingRequest = OngoingRequestInfo;
 
 export interface ProxyTotals {
   requests: number;
