@@ -74,11 +74,16 @@ describe('admin: debug.cgi streams the log of every process (2 edges, gateway, c
     await cluster?.stop();
   });
 
-  it('level=4&client=<count.mac>: debug lines of that device only, from its edge, in the reference format, chunked text', async () => {
+  it('level=4&client=<count.mac>: debug lines of that device only, from its edge and the gateway, in the reference format, chunked text', async () => {
     const s = open(`?level=4&client=1.${MACS[0]}`);
     await waitFor(async () => (await subscribers()) === 1, 5000, 'control to subscribe');
     const wanted = new RegExp(`^\\[[^\\]]+\\] \\[debug\\] \\[[^\\]]+\\] \\[client 1\\.${MACS[0]}@127\\.0\\.0\\.1:\\d+\\] `);
-    await trafficUntil(() => s.lines().some((l) => wanted.test(l)), 'a debug line of the device');
+    // The gateway's line names the user request and the device connection, as the reference's example does.
+    const fromGateway = new RegExp(`\\[user [0-9a-f]{32}@127\\.0\\.0\\.1:\\d+\\] \\[client 1\\.${MACS[0]}@[^\\]]+\\] Sending request to client for user request: http://${MACS[0]}/`);
+    await trafficUntil(
+      () => s.lines().some((l) => wanted.test(l)) && s.lines().some((l) => fromGateway.test(l)),
+      'debug lines of the device from its edge and from the gateway',
+    );
     const [head] = s.text().split('\r\n\r\n');
     assert.match(head, /^HTTP\/1\.1 200/);
     assert.match(head, /\r\nContent-Type: text\/plain/i);

@@ -63,6 +63,8 @@ class Binding implements StreamSink {
     readonly mac: string,
     readonly edgeId: string,
     readonly tunnel: DeviceTunnel,
+    /** `count.mac@addr` of the device connection: debug.cgi's `client` filter matches it. */
+    readonly client: string,
   ) {}
 
   data(chunk: Buffer): void {
@@ -363,13 +365,13 @@ export class ProxyConnection {
       return this.pump();
     }
     this.binding?.stream.release(); // idle: everything it carried has been answered
-    this.bind(mac, rec.edgeId, this.ctx.tunnel(rec.edgeAddress));
+    this.bind(mac, rec, this.ctx.tunnel(rec.edgeAddress));
     this.send(p);
     this.pump();
   }
 
-  private bind(mac: string, edgeId: string, tunnel: DeviceTunnel): Binding {
-    const b = new Binding(this, mac, edgeId, tunnel);
+  private bind(mac: string, rec: PresenceRecord, tunnel: DeviceTunnel): Binding {
+    const b = new Binding(this, mac, rec.edgeId, tunnel, `${rec.connectionId}@${rec.srcaddr}`);
     b.stream = tunnel.open(mac, this.srcaddr, b);
     b.stream.onDrain = () => {
       if (this.binding !== b || !this.streamFull) return;
@@ -400,7 +402,10 @@ export class ProxyConnection {
     }
     this.inflight.push(p);
     this.phase = this.reqBody ? 'body' : 'head';
-    if (!(this.binding as Binding).stream.write(p.head)) this.streamFull = true;
+    const b = this.binding as Binding;
+    if (this.ctx.log.enabled('debug'))
+      this.ctx.log.debug(`Sending request to client for user request: ${p.plan.url}`, { user: `${p.entry.id}@${this.srcaddr}`, client: b.client });
+    if (!b.stream.write(p.head)) this.streamFull = true;
     if (this.inflight.length === 1) this.armTimer();
   }
 
@@ -717,7 +722,7 @@ export class ProxyConnection {
       (rec) => {
         if (this.phase === 'closed' || this.binding || this.inflight[0] !== pending[0]) return;
         if (!rec) return this.failRequests(new TunnelError('not-connected', `Device ${b.mac} is not connected`));
-        const nb = this.bind(b.mac, rec.edgeId, this.ctx.tunnel(rec.edgeAddress));
+        const nb = this.bind(b.mac, rec, this.ctx.tunnel(rec.edgeAddress));
         for (const p of this.inflight) if (!nb.stream.write(p.head)) this.streamFull = true;
         this.armTimer();
       },
