@@ -213,4 +213,20 @@ describe('admin: status.cgi and metrics.cgi for the whole cluster (2 edges, gate
       process.kill(pid, 'SIGCONT');
     }
   });
+  it('a device that stops answering keepalives is dropped by its edge and counted in total_client_timeouts', async () => {
+    const mac = '00408c4b0003';
+    const agent = await cluster.agent(['--servers', cluster.servers([0]), '--cert', await cluster.pki.deviceCert(mac), '--simulate']);
+    await waitFor(async () => (await status()).devices.has(mac), 10_000, 'the third device in status.cgi');
+    const before = await metrics();
+    assert.equal(before.current_clients, 3);
+    process.kill(agent.pid!, 'SIGSTOP'); // frozen: its TCP connection stays open, its keepalive answers stop
+    try {
+      await waitFor(async () => !(await status()).devices.has(mac), 30_000, 'the edge to drop the silent device');
+      const after = await metrics();
+      assert.equal(Number(after.total_client_timeouts) - Number(before.total_client_timeouts), 1);
+      assert.equal(after.current_clients, 2);
+    } finally {
+      process.kill(agent.pid!, 'SIGKILL');
+    }
+  });
 });
