@@ -119,6 +119,22 @@ describe('control: print_config.cgi, reload_config.cgi, SIGUSR1, listen_admin_ht
     assert.ok(cluster.gateway.running);
   });
 
+  it('reload_config.cgi reloads every process: 500 naming the gateway while its file is invalid, 200 once fixed', async () => {
+    // The gateway's file is still the invalid one of the test before.
+    const since = cluster.control!.output.length;
+    const r = await curl([...auth('admin:rotated'), '-i', url('reload_config.cgi')]);
+    assertReloadFailed(r.stdout.toString());
+    await waitForOutputSince(cluster.control!, since, /reload_config\.cgi: gateway-0\/gateway\/\S+ did not reload: .*gateway\.conf:3: request_timeout: must be at least 1/);
+    // Fixed: every process reloads its own file when control is asked.
+    writeConfig(cluster.dir, 'gateway.conf', { stserverid: 'gateway-0', listen_user: `127.0.0.1:${cluster.userPort}`, redis_url: cluster.redis.url, presence_ttl: 6, loglevel: 4, request_timeout: 7 });
+    const edge = cluster.edges[0];
+    const marks = [cluster.gateway.output.length, edge.proc.output.length];
+    const ok = await curl([...auth('admin:rotated'), '-i', url('reload_config.cgi')]);
+    assert.match(ok.stdout.toString(), /^HTTP\/1\.1 200 OK\r\n/);
+    await waitForOutputSince(cluster.gateway, marks[0], /configuration reloaded from \S+gateway\.conf \(reload_config\.cgi via control\)/);
+    await waitForOutputSince(edge.proc, marks[1], /configuration reloaded from \S+\.conf \(reload_config\.cgi via control\)/);
+  });
+
   it('listen_admin_https answers over TLS with cert_file, verified against the provider CA', async () => {
     const port = await freePort();
     const conf = writeConfig(cluster.dir, 'control-https.conf', {
