@@ -104,6 +104,28 @@ export const CONFIG_SCHEMA = {
   }),
   metrics_credentials: str('user:pass that listen_metrics requires (HTTP Basic).', '', { secret: true, live: true }),
   allow_open_listeners: bool('Allow listeners on non-loopback addresses without authentication.', false),
+  notify_urls: list(
+    'Notification receivers (section 6), http:// or https:// URLs, comma separated; every one gets every notification. Empty: none.',
+  ),
+  notification_ca: str('PEM file with the CA(s) HTTPS notification receivers must chain to. Empty: the system roots.'),
+  force_accept_clients: bool(
+    'Accept a device when a notification receiver is down or does not answer client_hello in time (a receiver that answers with a refusal is still obeyed).',
+    false,
+    { live: true },
+  ),
+  notify_timeout: int('Seconds a notification receiver has to answer (client_hello holds the device for this long at most).', 5, {
+    min: 1,
+    max: 300,
+  }),
+  notify_retry_base_ms: int('Milliseconds before the first retry of a queued notification; doubles per attempt, with jitter.', 1000, {
+    min: 10,
+  }),
+  notify_retry_max_ms: int('Largest delay between two attempts of a queued notification (milliseconds).', 30000, { min: 10 }),
+  notify_retry_attempts: int(
+    'Attempts per queued notification and receiver before it is dropped (the defaults retry for about eight minutes).',
+    20,
+    { min: 1, max: 1000 },
+  ),
   server_list: list('Servers the all-in-one prints for agents (host:port). Default: listen_client.'),
 } as const;
 
