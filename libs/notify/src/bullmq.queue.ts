@@ -47,6 +47,7 @@ export class BullmqNotificationQueue implements NotificationQueue {
   private readonly retry: RetryPolicy;
   private readonly prefix: string;
   private readonly chains = new Map<string, Promise<void>>();
+  private closing?: Promise<void>;
 
   constructor(private readonly opts: BullmqQueueOptions) {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -83,11 +84,15 @@ export class BullmqNotificationQueue implements NotificationQueue {
     await this.worker?.waitUntilReady();
   }
 
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.chains.values()]);
-    await this.worker?.close();
-    await this.queue.close();
-    await Promise.allSettled([this.redis.quit(), this.workerRedis?.quit()]);
+  /** Stops taking jobs (the active ones finish); queued jobs stay in Redis for the next worker. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.chains.values()]);
+      await this.worker?.close();
+      await this.queue.close();
+      await Promise.allSettled([this.redis.quit(), this.workerRedis?.quit()]);
+    })();
+    return this.closing;
   }
 
   // One process links a lane's jobs one after another, so its own enqueues never race for the `last` key.
