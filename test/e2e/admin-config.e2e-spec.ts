@@ -204,11 +204,12 @@ describe('tether server (all-in-one): reload and the admin listener rule', () =>
   });
 
   it('the embedded default has no file to reload: 500, and the log says why', async () => {
-    const [client, user, admin] = [await freePort(), await freePort(), await freePort()];
+    const [client, user, admin, ext] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const p = start(['server', '--dir', join(dir, 'var')], {
       TETHER_LISTEN_CLIENT: `127.0.0.1:${client}`,
       TETHER_LISTEN_USER: `127.0.0.1:${user}`,
       TETHER_LISTEN_ADMIN: `127.0.0.1:${admin}`,
+      TETHER_LISTEN_USER_EXT: `127.0.0.1:${ext}`,
     });
     await p.waitForOutput(/listen_admin on/, 60_000);
     assertReloadFailed((await curl(['-i', `http://127.0.0.1:${admin}/admin/reload_config.cgi`])).stdout.toString());

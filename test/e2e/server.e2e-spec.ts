@@ -56,10 +56,11 @@ describe('tether server (all-in-one, embedded default)', () => {
     // A space in the path: the printed commands must quote what they print.
     cwd = mkdtempSync(join(tmpdir(), 'tether server-'));
     dir = join(cwd, 'state');
-    // The embedded defaults (8443, 3128, 8080) may be taken on a shared machine: TETHER_<KEY> overrides them.
+    // The embedded defaults (8443, 3128, 8081, 8080) may be taken on a shared machine: TETHER_<KEY> overrides them.
     env.TETHER_LISTEN_CLIENT = `127.0.0.1:${await freePort()}`;
     env.TETHER_LISTEN_USER = `127.0.0.1:${await freePort()}`;
     env.TETHER_LISTEN_ADMIN = `127.0.0.1:${await freePort()}`;
+    env.TETHER_LISTEN_USER_EXT = `127.0.0.1:${await freePort()}`;
   });
   after(async () => {
     await Promise.allSettled(procs.map((p) => p.stop()));

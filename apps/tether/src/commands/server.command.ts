@@ -28,6 +28,7 @@ function defaultConfigText(dir: string): string {
     'stserverid = tether',
     'listen_client = 127.0.0.1:8443',
     'listen_user = 127.0.0.1:3128',
+    'listen_user_ext = 127.0.0.1:8081',
     'listen_admin = 127.0.0.1:8080',
     `cert_file = ${join(dir, 'pki', 'server.pem')}`,
     `ca_cert_file = ${join(dir, 'pki', 'dispatcher', 'dispatcher_ca.crt')}`,
