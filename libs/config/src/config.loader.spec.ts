@@ -43,6 +43,13 @@ describe('configuration file', () => {
     assert.throws(() => parseConfig('listen_user = 1.2.3.4:70000', 'f', NO_ENV), /port 70000 is out of range/);
   });
 
+  it('reads notify_urls as http(s) URLs and refuses anything else', () => {
+    const c = parseConfig('notify_urls = http://a.example/n?t=1, https://b.example/\n', 'f', NO_ENV);
+    assert.deepEqual(c.notify_urls, ['http://a.example/n?t=1', 'https://b.example/']);
+    assert.throws(() => parseConfig('notify_urls = ftp://a.example/', 'f', NO_ENV), /notify_urls: "ftp:\/\/a.example\/" is not an http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => parseConfig('notify_urls = notaurl', 'f', NO_ENV), /notify_urls: "notaurl" is not a URL/);
+  });
+
   it('takes TETHER_<KEY> from the environment over the file, and validates it too', () => {
     const c = parseConfig('keepalive = 5\n', 'f', { env: { TETHER_KEEPALIVE: '7', TETHER_LISTEN_USER: '[::1]:3128', OTHER: 'x' } });
     assert.equal(c.keepalive, 7);

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { bool, int, list, listen, str } from './key-kinds';
+import { bool, int, list, listen, str, urlList } from './key-kinds';
 import { ConfigOf } from './schema.types';
 
 /**
@@ -104,7 +104,7 @@ export const CONFIG_SCHEMA = {
   }),
   metrics_credentials: str('user:pass that listen_metrics requires (HTTP Basic).', '', { secret: true, live: true }),
   allow_open_listeners: bool('Allow listeners on non-loopback addresses without authentication.', false),
-  notify_urls: list(
+  notify_urls: urlList(
     'Notification receivers (section 6), http:// or https:// URLs, comma separated; every one gets every notification. Empty: none.',
   ),
   notification_ca: str('PEM file with the CA(s) HTTPS notification receivers must chain to. Empty: the system roots.'),

@@ -88,3 +88,24 @@ export function listen(doc: string, extra: Extra = {}): KeySpec<ListenAddress | 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/** A list of http:// or https:// URLs (notification receivers). */
+export function urlList(doc: string, extra: Extra = {}): KeySpec<string[]> {
+  const base = list(doc, extra);
+  return {
+    ...base,
+    parse(raw) {
+      const urls = base.parse(raw);
+      for (const u of urls) {
+        let parsed: URL;
+        try {
+          parsed = new URL(u);
+        } catch {
+          throw new Error(`"${u}" is not a URL`);
+        }
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`"${u}" is not an http:// or https:// URL`);
+      }
+      return urls;
+    },
+  };
+}
