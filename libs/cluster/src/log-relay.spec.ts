@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LOG_LEVELS, Logger, LogRecord, formatLogLine } from '@tether/telemetry';
 import { DebugListener } from './debug-listener';
-import { fakeClock } from './fake-clock.testing';
+import { fakeClock } from '@tether/testing';
 import { LogRelay, clientMatches } from './log-relay';
 import { MemoryClusterBus } from './memory-cluster-bus';
 

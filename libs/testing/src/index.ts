@@ -12,3 +12,4 @@ export * from './multipart';
 export * from './shell-words';
 export * from './digest-client';
 export * from './fd-limit.fixture';
+export * from './fake-clock';
