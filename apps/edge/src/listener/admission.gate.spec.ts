@@ -1,41 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Clock } from '@tether/telemetry';
+import { fakeClock } from '@tether/testing';
 import { AdmissionGate } from './admission.gate';
 
 interface Item {
   id: number;
   gone?: boolean;
-}
-
-function fakeClock(): Clock & { t: number; tick(ms: number): void } {
-  const intervals = new Set<{ fn: () => void; every: number; next: number }>();
-  const c = {
-    t: 0,
-    now: () => c.t,
-    setTimeout: () => ({}),
-    clearTimeout: () => undefined,
-    setInterval: (fn: () => void, every: number) => {
-      const h = { fn, every, next: c.t + every, unref: () => undefined };
-      intervals.add(h);
-      return h;
-    },
-    clearInterval: (h: unknown) => {
-      intervals.delete(h as never);
-    },
-    tick(ms: number) {
-      const end = c.t + ms;
-      for (;;) {
-        const due = [...intervals].filter((h) => h.next <= end).sort((a, b) => a.next - b.next)[0];
-        if (!due) break;
-        c.t = due.next;
-        due.next += due.every;
-        due.fn();
-      }
-      c.t = end;
-    },
-  };
-  return c;
 }
 
 function gate(concurrency: number, maxWaitMs: number) {

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DeviceTunnel, StreamSink, TunnelError, TunnelStream } from '@tether/protocol';
 import type { PresenceRecord } from '@tether/presence';
-import { Clock, Logger } from '@tether/telemetry';
+import { Logger, ManualClock } from '@tether/telemetry';
 import { AuthMode, InternalAuth } from '../auth/internal-auth';
 import { RequestLedger } from '../requests/request-ledger';
 import { ForwardConfig, forwardResolver } from './forward.resolver';
@@ -36,45 +36,6 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
 }
 
 // ---- fakes -------------------------------------------------------------------------------------
-
-/** A clock that moves only when told: request_timeout and the edge grace fire on `advance`. */
-class ManualClock implements Clock {
-  t = 1_700_000_000_000;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): { id: number; unref(): void } {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return { id, unref: () => undefined };
-  }
-  clearTimeout(handle: unknown): void {
-    if (handle) this.timers.delete((handle as { id: number }).id);
-  }
-  setInterval(): never {
-    throw new Error('not used');
-  }
-  clearInterval(): void {}
-  get pending(): number {
-    return this.timers.size;
-  }
-  /** Moves time on by `ms`, firing each timer that falls due, in order. */
-  advance(ms: number): void {
-    const target = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= target && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = target;
-  }
-}
 
 /** One stream to a device; the test plays the device through the sink. */
 class FakeStream implements TunnelStream {
@@ -204,7 +165,7 @@ class User {
 
 /** A ProxyConnection over a real loopback socket pair, with fake routing, tunnels and clock. */
 class Harness {
-  readonly clock = new ManualClock();
+  readonly clock = new ManualClock(1_700_000_000_000);
   readonly edges = { 'edge-0': new FakeTunnel('edge-0'), 'edge-1': new FakeTunnel('edge-1') };
   readonly devices = new Map<string, keyof Harness['edges']>([
     [MAC_A, 'edge-0'],
