@@ -9,3 +9,4 @@ export * from './http.headers';
 export * from './edge-link.grpc';
 export * from './channel-socket';
 export * from './write-coalescer';
+export * from './http-digest';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestChallengeCache } from './digest-challenge.cache';
-import { DigestChallenge } from './digest';
+import { DigestChallenge } from '@tether/protocol';
 
 const ch = (nonce: string): DigestChallenge => ({ realm: 'r', nonce, opaque: undefined, algorithm: 'MD5', qop: 'auth', stale: false });
 

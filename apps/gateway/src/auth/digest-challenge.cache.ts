@@ -1,4 +1,4 @@
-import type { DigestChallenge } from './digest';
+import type { DigestChallenge } from '@tether/protocol';
 
 /** What the gateway knows about a device's authentication: its last Digest challenge, or that it offers none. */
 export type DeviceAuth = { kind: 'digest'; challenge: DigestChallenge; nc: number } | { kind: 'basic' };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DigestChallengeCache } from './digest-challenge.cache';
-import { Challenges, digestAuthorization, parseChallenges } from './digest';
+import { Challenges, digestAuthorization, parseChallenges } from '@tether/protocol';
 
 /** force_authentication_mode: 0 auto (Digest when the device offers it, else Basic), 1 always Basic, 2 always Digest. */
 export type AuthMode = 0 | 1 | 2;

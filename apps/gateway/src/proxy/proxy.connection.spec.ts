@@ -10,7 +10,7 @@ import { RequestLedger } from '../requests/request-ledger';
 import { ForwardConfig, forwardResolver } from './forward.resolver';
 import { ProxyConnection, ProxyContext } from './proxy.connection';
 import { RequestRefusal } from './http.head';
-import { DigestChallenge, digestAuthorization, parseChallenges } from '../auth/digest';
+import { DigestChallenge, digestAuthorization, parseChallenges } from '@tether/protocol';
 
 const MAC_A = '00408c1a0001'; // on edge-0
 const MAC_B = '00408c1a0002'; // on edge-1

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DigestChallenge, digestAuthorization, digestResponse, parseAuthParams, parseChallenges } from './digest';
+import { DigestChallenge, digestAuthorization, digestResponse, parseAuthParams, parseChallenges } from './http-digest';
 
 // RFC 7616 section 3.9.1: Mufasa / "Circle of Life", GET /dir/index.html
 const RFC = {
