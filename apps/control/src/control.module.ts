@@ -5,10 +5,12 @@ import { DeviceCommander } from './commands/device-commander.service';
 import { ReconnectCgi } from './commands/reconnect.cgi';
 import { RedirectCgi } from './commands/redirect.cgi';
 import { RestartCgi } from './commands/restart.cgi';
+import { ServerListCgi } from './commands/serverlist.cgi';
 import { PrintConfigCgi } from './config/print-config.cgi';
 import { ReloadConfigCgi } from './config/reload-config.cgi';
 import { CONTROL_DEPS, ControlDeps } from './control.deps';
 import { DebugCgi } from './debug/debug.cgi';
+import { DeviceHttp } from './device-http/device-http.service';
 import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
@@ -22,6 +24,7 @@ const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [
   RedirectCgi,
   ReconnectCgi,
   RestartCgi,
+  ServerListCgi,
   DispatchCgi,
   ReloadConfigCgi,
   PrintConfigCgi,
@@ -41,6 +44,7 @@ export class ControlModule {
         { provide: CONTROL_DEPS, useValue: deps },
         ClusterStatus,
         DeviceCommander,
+        DeviceHttp,
         ...ADMIN_CGI_CLASSES,
         { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
         AdminServer,

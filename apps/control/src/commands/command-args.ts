@@ -39,15 +39,36 @@ export function parseClientArg(url: URL): ArgResult<ClientArg> {
 
 const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/;
 
+/** `<address:port>`: a DNS name or IPv4 address, or an IPv6 address in brackets, and a port 1-65535. */
+export function isServerAddress(value: string): boolean {
+  const colon = value.lastIndexOf(':');
+  const host = colon > 0 ? value.slice(0, colon) : '';
+  const port = colon > 0 ? value.slice(colon + 1) : '';
+  return HOST.test(host) && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
+}
+
 /** `server`: the listen_client of another server, `<address:port>` (reference table 8). */
 export function parseServerArg(url: URL): ArgResult<string> {
   const arg = singleArg(url, 'server');
   if (!arg.ok) return arg;
-  const colon = arg.value.lastIndexOf(':');
-  const host = colon > 0 ? arg.value.slice(0, colon) : '';
-  const port = colon > 0 ? arg.value.slice(colon + 1) : '';
-  const portOk = /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
-  if (!HOST.test(host) || !portOk)
+  if (!isServerAddress(arg.value))
     return { ok: false, reason: `Invalid server ${shown(arg.value)}: expected <address:port> such as 127.0.0.1:8081` };
   return { ok: true, value: arg.value };
+}
+
+/** Entries of root.RemoteService.ServerList at most (a device tries them in order; more is a mistake). */
+export const MAX_SERVERS = 32;
+
+/** `servers`: a server list, `<address:port>` entries separated by commas, each once. */
+export function parseServerListArg(url: URL): ArgResult<string[]> {
+  const arg = singleArg(url, 'servers');
+  if (!arg.ok) return arg;
+  const list = arg.value.split(',').map((s) => s.trim());
+  const bad = list.find((s) => !isServerAddress(s));
+  if (bad !== undefined)
+    return { ok: false, reason: `Invalid server ${shown(bad)} in servers: expected <address:port>[,<address:port>...] such as 127.0.0.1:8443,10.0.0.2:8443` };
+  const twice = list.find((s, i) => list.indexOf(s) !== i);
+  if (twice !== undefined) return { ok: false, reason: `Server ${shown(twice)} is listed twice in servers` };
+  if (list.length > MAX_SERVERS) return { ok: false, reason: `Too many servers: ${list.length} (at most ${MAX_SERVERS})` };
+  return { ok: true, value: list };
 }
