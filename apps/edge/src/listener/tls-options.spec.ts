@@ -14,15 +14,15 @@ interface Seen {
 }
 
 /** Two listeners built alike from one configuration (two edges), each reporting what it saw of the device. */
-function edges(conf: string) {
+function edges(conf: string, confB = conf) {
   const seen: Seen[] = [];
-  const make = () =>
-    tls.createServer(deviceTlsOptions(parseConfig(conf, 'edge.conf')), (s) => {
+  const make = (c: string) =>
+    tls.createServer(deviceTlsOptions(parseConfig(c, 'edge.conf')), (s) => {
       seen.push({ reused: s.isSessionReused(), authorized: s.authorized, cn: peerCommonName(s) });
       s.write('x'); // TLS 1.3 tickets follow the first application data
       setTimeout(() => s.end(), 20);
     });
-  return { servers: [make(), make()], seen };
+  return { servers: [make(conf), make(confB)], seen };
 }
 
 describe('listen_client TLS session resumption', () => {
@@ -35,8 +35,9 @@ describe('listen_client TLS session resumption', () => {
   });
   after(() => pki.remove());
 
-  async function roundTrip(lifetime: number): Promise<{ client: boolean[]; seen: Seen[] }> {
-    const { servers, seen } = edges(`cert_file = ${pki.serverPem}\nca_cert_file = ${pki.dispatcherCa}\nclient_tls_session_lifetime = ${lifetime}`);
+  async function roundTrip(lifetime: number, caB = pki.dispatcherCa): Promise<{ client: boolean[]; seen: Seen[] }> {
+    const conf = (ca: string) => `cert_file = ${pki.serverPem}\nca_cert_file = ${ca}\nclient_tls_session_lifetime = ${lifetime}`;
+    const { servers, seen } = edges(conf(pki.dispatcherCa), conf(caB));
     const ports = await Promise.all(
       servers.map((s) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)))),
     );
@@ -65,6 +66,23 @@ describe('listen_client TLS session resumption', () => {
       { reused: false, authorized: true, cn: '00408C5E0001' },
       { reused: true, authorized: true, cn: '00408C5E0001' },
     ]);
+  });
+
+  it('an edge with the same certificate but another ca_cert_file does not resume the session: it checks the device itself', async () => {
+    const other = await TestPki.create();
+    try {
+      const { client, seen } = await roundTrip(3600, other.dispatcherCa);
+      assert.deepEqual(client, [false, false]);
+      assert.deepEqual(
+        seen.map((s) => [s.reused, s.authorized]),
+        [
+          [false, true],
+          [false, false],
+        ],
+      );
+    } finally {
+      other.remove();
+    }
   });
 
   it('client_tls_session_lifetime = 0: no tickets, every handshake is full', async () => {
