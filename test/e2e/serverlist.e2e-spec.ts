@@ -2,6 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupDispatcherCa } from '@tether/pki';
 import { TetherCluster, TetherProcess, curl, freePort, literal, waitFor, waitForOutputSince, writeConfig } from '@tether/testing';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const MAC = '00408c5e0001';
@@ -94,6 +96,50 @@ describe('control: serverlist.cgi updates a device server list through the tunne
     assert.match(tried, new RegExp(`${MAC} -> ${literal(closed).source}: `), 'then the next of its list');
     assert.ok(tried.indexOf(refusing) < tried.indexOf(`${MAC} -> ${closed}`));
     await waitForOutputSince(distrusting, d, /TLS handshake from 127\.0\.0\.1:\d+ failed: client certificate rejected/);
+  });
+
+  it('an agent in front of a --target camera takes the new list too (param.cgi to the camera, set-servers to the agent)', async () => {
+    const TARGET_MAC = '00408c5e0002';
+    const seen: string[] = [];
+    const cam = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+    });
+    await new Promise<void>((r) => cam.listen(0, '127.0.0.1', r));
+    try {
+      const agent = await cluster.agent([
+        '--servers',
+        edge(0),
+        '--cert',
+        await cluster.pki.deviceCert(TARGET_MAC),
+        '--target',
+        `http://127.0.0.1:${(cam.address() as AddressInfo).port}`,
+      ]);
+      const list = cluster.servers([0, 2]);
+      assert.equal((await get(`${base()}/serverlist.cgi?client=${TARGET_MAC}&servers=${list}`)).body, 'OK\n');
+      assert.deepEqual(seen, [`/axis-cgi/param.cgi?action=update&root.RemoteService.ServerList=${encodeURIComponent(list)}`]);
+      const since = agent.output.length;
+      assert.equal((await get(`${base()}/redirect.cgi?client=${TARGET_MAC}&server=${edge(2)}`)).body, 'OK\n');
+      await waitForOutputSince(agent, since, new RegExp(`connected to ${literal(edge(2)).source} as 2\\.${TARGET_MAC}`));
+      await agent.stop();
+    } finally {
+      cam.close();
+    }
+  });
+
+  it('a camera answering param.cgi with an error → 502 with its first line', async () => {
+    const TARGET_MAC = '00408c5e0003';
+    const cam = createServer((_req, res) => res.writeHead(200).end("# Error: Error setting 'root.RemoteService.ServerList'\n"));
+    await new Promise<void>((r) => cam.listen(0, '127.0.0.1', r));
+    try {
+      const agent = await cluster.agent(['--servers', edge(0), '--cert', await cluster.pki.deviceCert(TARGET_MAC), '--target', `http://127.0.0.1:${(cam.address() as AddressInfo).port}`]);
+      const r = await get(`${base()}/serverlist.cgi?client=${TARGET_MAC}&servers=${edge(1)}`);
+      assert.equal(r.status, 502);
+      assert.equal(r.body, `Request failed. (Reason: Client ${TARGET_MAC} refused the server list update: param.cgi answered "# Error: Error setting 'root.RemoteService.ServerList'".)\n`);
+      await agent.stop();
+    } finally {
+      cam.close();
+    }
   });
 
   for (const [query, status, reason] of [

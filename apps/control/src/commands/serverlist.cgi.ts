@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TunnelError } from '@tether/protocol';
+import type { PresenceRecord } from '@tether/presence';
 import { AdminCgi } from '../admin/admin-cgi';
 import { reply, replyFailure } from '../admin/admin-reply';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
@@ -15,7 +16,7 @@ export const SERVER_LIST_PARAM = 'root.RemoteService.ServerList';
  * serverlist.cgi?client=<mac>&servers=a:1,b:2 (Tether's, for reference 2.3's step "append the new server's
  * address to the server lists of the devices, using the param.cgi"): sends
  * `param.cgi?action=update&root.RemoteService.ServerList=…` to the device through the tunnel, with internal
- * authentication. `OK` when the device took it; 400 bad arguments, 404 not connected, 502 the device refused,
+ * authentication, then `set-servers` to its connection. `OK` when the device took it; 400 bad arguments, 404 not connected, 502 the device refused,
  * 504 it did not answer.
  */
 @Injectable()
@@ -59,6 +60,21 @@ export class ServerListCgi implements AdminCgi {
       return replyFailure(res, 502, `Client ${name} refused the server list update: ${why}`);
     }
     this.log.notice(`serverlist ${name}: ${SERVER_LIST_PARAM} = ${list}`);
+    await this.tellConnection(found.record, name, servers.value);
     reply(res, 200, 'text/plain', COMMAND_OK);
+  }
+
+  /**
+   * The parameter is the device's; the O3C client holding the connection (an agent in front of a `--target`
+   * camera keeps its own list) and the edge's view of the list (what redirects and drains may choose from) are
+   * told too. The device already took the list, so a failure here is logged, not answered.
+   */
+  private async tellConnection(record: PresenceRecord, name: string, servers: string[]): Promise<void> {
+    try {
+      const r = await this.deps.edgeLink.command(record.edgeAddress, { mac: record.mac, epoch: record.epoch, command: 'set-servers', servers });
+      if (!r.ok) this.log.warn(`serverlist ${name}: the connection did not take the list: ${r.detail}`);
+    } catch (err) {
+      this.log.warn(`serverlist ${name}: edge ${record.edgeId} did not take set-servers: ${TunnelError.from(err).reason}`);
+    }
   }
 }
