@@ -48,7 +48,8 @@ export class CrlState {
   /** True when the CRL in force revokes this certificate (false when none is loaded or mode is off). */
   revokes(cert: PeerCertificate): boolean {
     if (this.mode === 'off' || !this.crl) return false;
-    return this.crl.revokes(cert.raw);
+    // The serial Node already parsed first: the full check parses the certificate again, only for a listed serial.
+    return this.crl.isRevoked(cert.serialNumber) && this.crl.revokes(cert.raw);
   }
 
   verdict(cert: PeerCertificate): CrlVerdict {
