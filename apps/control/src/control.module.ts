@@ -12,6 +12,7 @@ import { DebugCgi } from './debug/debug.cgi';
 import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
+import { NotificationDelivery } from './notifications/notification-delivery.service';
 import { ShortcutCgi } from './shortcuts/shortcut.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
@@ -41,6 +42,7 @@ export class ControlModule {
         { provide: CONTROL_DEPS, useValue: deps },
         ClusterStatus,
         DeviceCommander,
+        NotificationDelivery,
         ...ADMIN_CGI_CLASSES,
         { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
         AdminServer,

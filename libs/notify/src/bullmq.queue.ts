@@ -55,6 +55,8 @@ export class BullmqNotificationQueue implements NotificationQueue {
     const name = opts.queueName ?? 'notify';
     this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue<JobData>(name, { connection: this.redis, prefix: `${this.prefix}bull` });
+    // Redis away: enqueue rejects (the caller logs it) and ioredis reconnects; an unheard 'error' would throw.
+    this.queue.on('error', () => undefined);
     if (opts.worker === false) return;
     this.workerRedis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     const random = opts.random ?? Math.random;

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryNotificationQueue } from './memory.queue';
 import { NotifySender } from './notify.sender';
 import { Notification } from './notification.types';
-import { fakeClock } from '@tether/testing';
-import { Received, TestReceiver } from './receiver.testing';
+import { fakeClock, Received, TestReceiver } from '@tether/testing';
 
 const connect = (mac: string, count = 1): Notification => ({ kind: 'client_connect', stserverid: 'edge-1', mac, count, srcaddr: '10.0.0.9' });
 const disconnect = (mac: string, count = 1): Notification => ({ kind: 'client_disconnect', stserverid: 'edge-1', mac, count });

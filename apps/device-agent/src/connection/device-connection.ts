@@ -130,13 +130,15 @@ export class DeviceConnection {
         } catch (err) {
           if (!this.running) return;
           this.log.warn(statusLine(this.mac, server, err as Error));
+          // Redirected before being accepted (the server's client_hello): go there now, not down the list.
+          if (this.redirectTo) break;
         }
       }
       if (!this.running) return;
       if (served) {
         this.o.backoff.reset();
         await this.sleep(this.redirectTo ? 0 : Math.floor(Math.random() * this.o.reconnectJitterMs));
-      } else {
+      } else if (!this.redirectTo) {
         await this.sleep(this.o.backoff.next());
       }
     }

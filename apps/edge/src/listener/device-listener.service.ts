@@ -1,10 +1,12 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer } from 'ssh2';
 import { ListenAddress, boundAddress, formatListen } from '@tether/config';
 import { coalesceWrites, normalizeMac } from '@tether/protocol';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
+import { ClientHelloGate } from '../notifications/client-hello.gate';
+import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceSession } from '../sessions/device-session';
 import { AdmissionGate } from './admission.gate';
@@ -60,6 +62,8 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
     private readonly registry: DeviceRegistry,
+    @Optional() private readonly helloGate?: ClientHelloGate,
+    @Optional() private readonly notifier?: EdgeNotifier,
   ) {
     this.log = deps.logger.child('client');
   }
@@ -122,6 +126,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       });
     });
     this.log.notice(`listen_client on ${formatListen(this.address())}`);
+    this.notifier?.serverUp();
   }
 
   /**
@@ -216,7 +221,9 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
           logger: this.log,
         });
         this.deps.metrics.deviceHandshake('ok');
-        this.registry.accept(session).then(arrival.release, (err: Error) => {
+        // client_hello first: the device is claimed (presence, status.cgi) only once the receivers accept it.
+        const admitted = this.helloGate ? this.helloGate.admit(session) : Promise.resolve(true);
+        admitted.then((ok) => (ok ? this.registry.accept(session) : undefined)).then(arrival.release, (err: Error) => {
           arrival.release();
           this.log.error(`could not register device: ${err.message}`, session.logCtx);
           session.close('presence unavailable');
