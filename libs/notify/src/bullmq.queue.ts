@@ -70,6 +70,7 @@ export class BullmqNotificationQueue implements NotificationQueue {
       if (!job) return;
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= this.retry.attempts;
       if (final) opts.hooks?.gaveUp?.(job.data.n, job.data.url, err.message, job.id ?? '');
+      else opts.hooks?.retrying?.(job.data.n, job.data.url, err.message, job.id ?? '');
     });
     this.worker.on('error', () => undefined); // connection trouble: ioredis reconnects, jobs stay in Redis
   }

@@ -41,6 +41,11 @@ export class NotificationDelivery implements OnApplicationBootstrap, OnApplicati
       this.log.notice(`${subject(n)} delivered to ${receiverName(url)}: ${answer.status} (delivery ${id})`);
       if (n.kind === 'client_connect' && answer.status === 302) void this.redirect(n, answer);
     },
+    // Debug only: a receiver down for a minute would otherwise fill the log with one line per attempt.
+    retrying: (n, url, reason, id) => {
+      this.deps.metrics?.notificationDelivery(n.kind, 'failed');
+      this.log.debug(`${subject(n)} to ${receiverName(url)} will be retried: ${reason} (delivery ${id})`);
+    },
     gaveUp: (n, url, reason, id) => {
       this.deps.metrics?.notificationDelivery(n.kind, 'dropped');
       this.log.warn(`${subject(n)} to ${receiverName(url)} given up: ${reason} (delivery ${id})`);
