@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Received, Reply, TestReceiver, TetherCluster, TetherProcess, curl, waitFor } from '@tether/testing';
 
 const RETRY = { notify_timeout: 1, notify_retry_base_ms: 100, notify_retry_max_ms: 400, notify_retry_attempts: 500 };
@@ -13,7 +12,6 @@ const deliveryId = (r: Received) => String(r.headers['x-tether-delivery-id'] ?? 
 const macOf = (r: Received) => clientId(r).split('.')[1] ?? '';
 /** `action client_id` as a receiver would log it. */
 const line = (r: Received) => `${action(r)} ${clientId(r)}`.trim();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * O3C notifications (reference section 6) from a real cluster (two edges, a gateway, control running the
@@ -47,17 +45,6 @@ describe('notifications (reference section 6) across a cluster', () => {
     });
   };
   const hellos = (mac: string) => rx.received.filter((r) => action(r) === 'client_hello' && macOf(r) === mac.toUpperCase());
-  /** Sets force_accept_clients on every edge and reloads it (SIGUSR1): the key is live. */
-  const forceAccept = async (on: boolean) => {
-    for (const e of cluster.edges) {
-      const text = readFileSync(e.config, 'utf8').replace(/^force_accept_clients = .*\n/m, '');
-      writeFileSync(e.config, `${text}force_accept_clients = ${on ? 1 : 0}\n`);
-      const before = e.proc.count(/configuration reloaded/);
-      process.kill(e.proc.pid!, 'SIGUSR1');
-      await waitFor(() => (e.proc.count(/configuration reloaded/) > before ? true : undefined), 5000, `${e.id} reloaded`);
-    }
-  };
-
   before(async () => {
     rx = await TestReceiver.start();
     rx.reply = (r) => {
