@@ -83,3 +83,62 @@ describe('notifications from the all-in-one server (in-memory queue)', () => {
     assert.deepEqual(rx.received.slice(before).map(line).sort(), [`DELETE client_disconnect 2.${MAC.toUpperCase()}`, 'DELETE server_down'].sort());
   });
 });
+
+/** HTTPS receivers: verified against notification_ca (reference 6, `notification_ca`), never without it. */
+describe('notifications to an HTTPS receiver (notification_ca)', () => {
+  const MAC = '00408c7c0002';
+  let pki: TestPki;
+  let rx: TestReceiver;
+  let dir: string;
+  const procs: TetherProcess[] = [];
+
+  before(async () => {
+    pki = await TestPki.create();
+    rx = await TestReceiver.start({ pem: pki.read(pki.serverPem) });
+    rx.reply = (r) => ({ status: action(r) === 'client_hello' ? 204 : 200 });
+    dir = mkdtempSync(join(tmpdir(), 'tether-notify-https-'));
+  });
+  after(async () => {
+    await Promise.allSettled(procs.map((p) => p.stop()));
+    await rx?.close();
+    pki?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A `tether server` whose receiver is the HTTPS one, trusting `ca`; and an agent of MAC connecting to it. */
+  const serve = async (name: string, ca: string) => {
+    const client = `127.0.0.1:${await freePort()}`;
+    const config = writeConfig(dir, `${name}.conf`, {
+      stserverid: name,
+      listen_client: client,
+      listen_user: `127.0.0.1:${await freePort()}`,
+      listen_admin: `127.0.0.1:${await freePort()}`,
+      cert_file: pki.serverPem,
+      ca_cert_file: pki.dispatcherCa,
+      notify_urls: rx.url('https'),
+      notification_ca: ca,
+      notify_timeout: 1,
+    });
+    const server = new TetherProcess(['server', '--config', config]);
+    procs.push(server);
+    await server.waitForOutput(/listen_admin on/);
+    const agent = new TetherProcess(['agent', '--ca', pki.providerCa, '--servers', client, '--cert', await pki.deviceCert(MAC), '--simulate']);
+    procs.push(agent);
+    return { server, agent };
+  };
+
+  it('a receiver whose certificate chains to notification_ca gets server_up and decides client_hello', async () => {
+    const { agent } = await serve('trusting', pki.providerCa);
+    await agent.waitForOutput(new RegExp(`connected to .* as 1\\.${MAC}`), 20_000);
+    await agent.stop();
+    const mine = rx.received.filter((r) => r.headers['x-stserver-id'] === 'trusting').map(line);
+    assert.deepEqual(mine.slice(0, 3), ['PUT server_up', `HEAD client_hello 1.${MAC.toUpperCase()}`, `PUT client_connect 1.${MAC.toUpperCase()}`]);
+  });
+
+  it('a receiver not chaining to notification_ca is never reached: the device is refused (certificate error in the log)', async () => {
+    const { server, agent } = await serve('distrusting', pki.dispatcherCa);
+    await server.waitForOutput(/client_hello: not accepted, the device will reconnect later: .*certificate/i, 20_000);
+    assert.equal(agent.count(/connected to /), 0);
+    assert.equal(rx.received.filter((r) => r.headers['x-stserver-id'] === 'distrusting').length, 0);
+  });
+});
