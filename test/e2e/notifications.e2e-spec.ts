@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Received, Reply, TestReceiver, TetherCluster, TetherProcess, curl, waitFor } from '@tether/testing';
+import { Received, Reply, TestReceiver, TetherCluster, TetherProcess, curl, freePort, waitFor } from '@tether/testing';
 
 const RETRY = { notify_timeout: 1, notify_retry_base_ms: 100, notify_retry_max_ms: 400, notify_retry_attempts: 500 };
 
@@ -110,9 +110,13 @@ describe('notifications (reference section 6) across a cluster', () => {
     const prev = answer;
     answer = (r) => (action(r) === 'client_hello' && from(r) === 'edge-0' && macOf(r) === MAC.toUpperCase() ? { status: 302, location: edge(1) } : prev(r));
     try {
-      const camera = await agent(MAC, cluster.servers());
+      // A dead server between the two: redirected before being accepted, the agent goes to edge 1 at once
+      // instead of walking down its list.
+      const dead = `127.0.0.1:${await freePort()}`;
+      const camera = await agent(MAC, `${edge(0)},${dead},${edge(1)}`);
       assert.equal(camera.count(new RegExp(`connected to ${edge(1)} as 1\\.${MAC}`)), 1, camera.output);
       assert.equal(camera.count(new RegExp(`connected to ${edge(0)}`)), 0);
+      assert.equal(camera.count(new RegExp(dead.replace(/\./g, '\\.'))), 0, camera.output);
       await waitFor(() => (deliveredFor(MAC).length >= 1 ? true : undefined), 10_000, 'client_connect');
       assert.deepEqual(deliveredFor(MAC).map((r) => [line(r), from(r)]), [[`client_connect 1.${MAC.toUpperCase()}`, 'edge-1']]);
     } finally {

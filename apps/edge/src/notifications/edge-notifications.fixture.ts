@@ -1,6 +1,6 @@
 import { ConfigHolder, parseConfig } from '@tether/config';
 import type { HelloDecision, HelloRequest, Notification } from '@tether/notify';
-import { DeliveryResult, Logger, NotificationKind, noopMetrics } from '@tether/telemetry';
+import { Clock, DeliveryResult, Logger, NotificationKind, noopMetrics, systemClock } from '@tether/telemetry';
 import type { EdgeDeps, EdgeNotificationPort } from '../edge.deps';
 import type { DeviceSession } from '../sessions/device-session';
 
@@ -19,17 +19,22 @@ export class FakeNotificationPort implements EdgeNotificationPort {
 
   async enqueue(n: Notification): Promise<void> {
     await Promise.resolve();
+    await this.hang;
     if (this.failEnqueue) throw new Error('Redis unavailable');
     this.queued.push(n);
   }
 
+  /** Set: every enqueue and stop waits for it (Redis away). */
+  hang?: Promise<void>;
+
   async stop(): Promise<void> {
+    await this.hang;
     this.stopped++;
   }
 }
 
 /** Edge deps for the notification providers: a config, a live holder, a logger whose lines are kept. */
-export function notifyDeps(port: FakeNotificationPort | undefined, extra = '') {
+export function notifyDeps(port: FakeNotificationPort | undefined, extra = '', clock: Clock = systemClock) {
   const config = parseConfig(`stserverid = edge-7\n${extra}`, 'edge.conf');
   const lines: string[] = [];
   const counted: Array<[NotificationKind, DeliveryResult]> = [];
@@ -39,6 +44,7 @@ export function notifyDeps(port: FakeNotificationPort | undefined, extra = '') {
     logger: new Logger({ level: 4, sinks: [(line) => lines.push(line)] }),
     metrics: { ...noopMetrics, notificationDelivery: (k: NotificationKind, r: DeliveryResult) => counted.push([k, r]) },
     notifications: port,
+    clock,
   } as unknown as EdgeDeps;
   return { deps, lines, counted };
 }

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { fakeClock } from '@tether/testing';
 import { clientAddress } from './client-address';
 import { EdgeNotifier } from './edge-notifier.service';
 import { FakeNotificationPort, fakeSession, notifyDeps } from './edge-notifications.fixture';
@@ -34,6 +35,32 @@ describe('edge notifier (queued notifications of an edge)', () => {
       ['server_up edge-7', 'client_disconnect 00408c6e0001', 'client_disconnect 00408c6e0002', 'server_down edge-7'],
     );
     assert.equal(port.stopped, 1);
+  });
+
+  it('with Redis away (every enqueue waits) shutdown still ends, each step bounded, and says so', async () => {
+    const port = new FakeNotificationPort();
+    port.hang = new Promise(() => undefined);
+    const clock = fakeClock();
+    const { deps, lines } = notifyDeps(port, 'notify_timeout = 1', clock);
+    const n = new EdgeNotifier(deps);
+    n.serverUp();
+    n.disconnected(fakeSession().session);
+    let done = false;
+    const shutdown = n.onApplicationShutdown().then(() => (done = true));
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      assert.equal(done, false);
+      clock.tick(4000);
+    }
+    await shutdown;
+    assert.deepEqual(
+      lines.filter((l) => l.includes('took longer than 4000 ms')).map((l) => l.replace(/^.*shutdown: /, '')),
+      [
+        "queuing the devices' notifications took longer than 4000 ms; exiting without it",
+        'queuing server_down took longer than 4000 ms; exiting without it',
+        'stopping notifications took longer than 4000 ms; exiting without it',
+      ],
+    );
   });
 
   it('an edge that never listened sends no server_down', async () => {

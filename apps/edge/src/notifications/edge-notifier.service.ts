@@ -4,6 +4,9 @@ import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import type { DeviceSession } from '../sessions/device-session';
 import { clientAddress } from './client-address';
 
+/** Bound of each shutdown step (beyond notify_timeout, which the all-in-one's drain may use up). */
+const SHUTDOWN_STEP_MS = 3000;
+
 /**
  * The edge's queued notifications (reference 6.1, 6.2, 6.4, 6.5): server_up once the device listener listens,
  * client_connect once a device's presence claim succeeded, client_disconnect when that accepted connection
@@ -33,13 +36,35 @@ export class EdgeNotifier implements OnApplicationShutdown {
     this.enqueue({ ...this.client(s), kind: 'client_disconnect' }, s.logCtx);
   }
 
-  /** Runs after the registry closed the devices (same shutdown pass): their disconnects are queued first. */
+  /**
+   * Runs after the registry closed the devices (same shutdown pass): their disconnects are queued first. Each
+   * step is bounded: with Redis away an enqueue waits for it, and the edge must still exit.
+   */
   async onApplicationShutdown(): Promise<void> {
     const port = this.deps.notifications;
     if (!port) return;
-    await Promise.allSettled([...this.inFlight]);
-    if (this.up) await this.enqueueNow({ kind: 'server_down', stserverid: this.deps.config.stserverid });
-    await port.stop().catch((err: Error) => this.log.warn(`notifications: ${err.message}`));
+    const step = SHUTDOWN_STEP_MS + this.deps.config.notify_timeout * 1000;
+    const late = (what: string) => () => this.log.warn(`shutdown: ${what} took longer than ${step} ms; exiting without it`);
+    await this.within(Promise.allSettled([...this.inFlight]), step, late('queuing the devices\' notifications'));
+    if (this.up) await this.within(this.enqueueNow({ kind: 'server_down', stserverid: this.deps.config.stserverid }), step, late('queuing server_down'));
+    await this.within(
+      port.stop().catch((err: Error) => this.log.warn(`notifications: ${err.message}`)),
+      step,
+      late('stopping notifications'),
+    );
+  }
+
+  private within(p: Promise<unknown>, ms: number, onLate: () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = this.deps.clock.setTimeout(() => {
+        onLate();
+        resolve();
+      }, ms);
+      void p.finally(() => {
+        this.deps.clock.clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   private client(s: DeviceSession): Omit<Notification, 'kind'> {
