@@ -64,6 +64,12 @@ export class BullmqNotificationQueue implements NotificationQueue {
       connection: this.workerRedis,
       prefix: `${this.prefix}bull`,
       concurrency: opts.concurrency ?? 16,
+      // A worker killed mid-delivery leaves its job locked: with these, it is picked up again within ~15 s
+      // (not BullMQ's 30 s + 30 s), and a job that lived through several control restarts is still not failed
+      // as "stalled too often" (BullMQ's default allows one).
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 10,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.retry, random) },
     });
     this.worker.on('failed', (job, err) => {
