@@ -11,3 +11,5 @@ export { loadCa, caPaths } from './ca.store';
 export type { LoadedCa } from './ca.store';
 export { certificateSubject } from './certificate-subject';
 export { splitPem } from './pem.util';
+export { createCrl, parseCrl, serialOf, normalizeSerial, CRL_REASONS } from './crl.service';
+export type { CreateCrlOptions, CrlReason, ParsedCrl, RevokedEntry } from './crl.service';
