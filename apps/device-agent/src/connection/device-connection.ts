@@ -30,6 +30,8 @@ export interface DeviceConnectionOptions {
   servers: string[];
   maxConn: number;
   firmware: string;
+  /** Owner authentication key, sent in hello while the device is in factory state (a dispatcher reads it). */
+  oak?: string;
   target: ChannelTarget;
   clock: Clock;
   logger: Logger;
@@ -41,6 +43,8 @@ export interface DeviceConnectionOptions {
   /** Called when the device "restarts" (restart command); resolves when it is up again. */
   onRestart?(): Promise<void>;
   onServersChanged?(servers: string[]): void;
+  /** A dispatcher registered the device to a provider: it now trusts the provider CA and serves its servers. */
+  onProvisioned?(servers: string[]): void;
   onState?(state: 'connected' | 'disconnected', server: string): void;
 }
 
@@ -58,6 +62,8 @@ const SSH_KEX = ['ecdh-sha2-nistp256', 'curve25519-sha256', 'curve25519-sha256@l
  */
 export class DeviceConnection {
   servers: string[];
+  /** The CA server certificates must chain to: the dispatcher's in factory state, the provider's once provisioned. */
+  private caPem: string;
   /** Successful connections since (virtual) restart: the `count` of `count.mac`. */
   count = 1;
   private running = false;
@@ -72,11 +78,14 @@ export class DeviceConnection {
    */
   private tlsSession?: Buffer;
   private secureContext?: tls.SecureContext;
+  /** Set once a dispatcher sent `provision`: the OAK is not shown to the provider's servers. */
+  private provisioned = false;
   private readonly log: Logger;
   connectedTo?: string;
 
   constructor(private readonly o: DeviceConnectionOptions) {
     this.servers = [...o.servers];
+    this.caPem = o.caPem;
     this.log = o.logger;
   }
 
@@ -196,7 +205,7 @@ export class DeviceConnection {
   private startTls(raw: net.Socket, host: string): tls.TLSSocket {
     // One secure context per device: building it parses key, certificate and CA, and in a reconnect
     // storm that was most of the agents' CPU (measured by the fleet bench).
-    this.secureContext ??= tls.createSecureContext({ cert: this.o.identity.certPem, key: this.o.identity.keyPem, ca: this.o.caPem });
+    this.secureContext ??= tls.createSecureContext({ cert: this.o.identity.certPem, key: this.o.identity.keyPem, ca: this.caPem });
     const socket = tls.connect({
       socket: raw,
       secureContext: this.secureContext,
@@ -260,6 +269,7 @@ export class DeviceConnection {
         maxConn: this.o.maxConn,
         servers: this.servers,
         firmware: this.o.firmware,
+        ...(this.o.oak && !this.provisioned ? { oak: this.o.oak } : {}),
       }),
     );
     ch.on('data', (chunk: Buffer) => {
@@ -286,6 +296,10 @@ export class DeviceConnection {
             ch.write(encodeControl({ type: 'result', command: 'restart', ok: true, detail: 'OK' }));
             void this.restart();
             break;
+          case 'provision':
+            ch.write(encodeControl({ type: 'result', command: 'provision', ok: true, detail: 'OK' }));
+            this.provision(msg.servers, msg.caPem);
+            break;
           case 'set-servers':
             this.servers = [...msg.servers];
             this.o.onServersChanged?.(this.servers);
@@ -294,6 +308,21 @@ export class DeviceConnection {
         }
       }
     });
+  }
+
+  /**
+   * The dispatcher's reconfiguration of a factory device: new server list and CA (the old TLS context and
+   * session belong to the dispatcher), then a reconnect, which walks the new list.
+   */
+  private provision(servers: string[], caPem: string): void {
+    this.servers = [...servers];
+    this.caPem = caPem;
+    this.secureContext = undefined;
+    this.tlsSession = undefined;
+    this.provisioned = true;
+    this.log.notice(`${this.mac}: provisioned by the dispatcher, servers ${servers.join(',')}`);
+    this.o.onProvisioned?.(this.servers);
+    this.drop();
   }
 
   /** A virtual reboot: drop the connection, wait for the device to come back, count starts over. */
