@@ -128,8 +128,13 @@ export const CONFIG_SCHEMA = {
   ),
   dispatcher_url: str(
     'Control: base URL of the dispatcher\'s provider API (https://host:port) that dispatch.cgi calls. Empty: dispatch.cgi answers 400.',
+    '',
+    { live: true },
   ),
-  dispatcher_ca_bundle: str('Control: PEM file with the CA(s) the dispatcher\'s HTTPS certificate must chain to. Empty: the system roots.'),
+  dispatcher_ca_bundle: str('Control: PEM file with the CA(s) the dispatcher\'s HTTPS certificate must chain to. Empty: the system roots.', '', {
+    live: true,
+  }),
+  dispatcher_timeout: int('Control: seconds the dispatcher has to answer dispatch.cgi\'s request.', 10, { min: 1, max: 300, live: true }),
   dispatcher_listen: listen('Dispatcher: device listener (TLS + SSH, cert_file, trusting ca_cert_file) for devices in factory state, address:port.'),
   dispatcher_api_listen: listen('Dispatcher: provider API (HTTPS with cert_file: register, unregister), address:port.'),
   dispatcher_crl_listen: listen('Dispatcher: plain HTTP serving the signed CRL at /crl/<dispatcher_crl_id>.crl, address:port.'),
