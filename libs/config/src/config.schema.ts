@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { bool, int, list, listen, str, urlList } from './key-kinds';
+import { bool, httpUrl, int, list, listen, str, urlList } from './key-kinds';
 import { ConfigOf } from './schema.types';
 
 /**
@@ -51,6 +51,21 @@ export const CONFIG_SCHEMA = {
   client_disable_tls_1_1: bool('Refuse TLS 1.1 from devices.', true),
   client_disable_tls_1_2: bool('Refuse TLS 1.2 from devices.', false),
   client_disable_tls_1_3: bool('Refuse TLS 1.3 from devices.', false),
+  crl_url: httpUrl(
+    "Edge: the CRL of the device CA (ca_cert_file), http:// or https://; fetched at start, then again at the CRL's nextUpdate and at least every crl_refresh s. Empty: none.",
+  ),
+  crl_path: str(
+    'Edge: a CRL file (PEM or DER), re-read every crl_refresh s. With crl_url: where the last good CRL fetched is kept, so a restart without the network still has one.',
+  ),
+  crl_mode: str(
+    'Edge: auto (soft when crl_url or crl_path is set, else off), off (no check), soft (refuse revoked devices; while no valid CRL is loaded accept and warn), strict (refuse every device while no valid CRL is loaded).',
+    'auto',
+    { oneOf: ['auto', 'off', 'soft', 'strict'] },
+  ),
+  crl_refresh: int('Edge: seconds between two loads of the CRL at most (a failed load is retried after min(30, crl_refresh) s).', 3600, {
+    min: 1,
+    max: 604800,
+  }),
   client_dictates_max_conn: bool(
     'Refuse requests beyond the concurrency a device reports instead of queueing them.',
     false,

@@ -48,6 +48,11 @@ export interface ParsedCrl {
   readonly crlNumber?: number;
   readonly serials: ReadonlySet<string>;
   isRevoked(serial: string): boolean;
+  /**
+   * True when this CRL revokes the certificate (PEM or DER): its serial is listed and its issuer is the CRL's
+   * issuer (with a CA bundle, a serial from another CA is not this CRL's business). Throws PkiError on garbage.
+   */
+  revokes(cert: string | Buffer): boolean;
   /** True when `caPem`'s subject is the CRL issuer and its key signed the CRL. Never throws. */
   verify(caPem: string): Promise<boolean>;
 }
@@ -169,8 +174,21 @@ export function parseCrl(input: string | Buffer): ParsedCrl {
     ...(crlNumber !== undefined ? { crlNumber } : {}),
     serials,
     isRevoked: (serial: string) => serials.has(normalizeSerial(serial)),
+    revokes: (cert: string | Buffer) => revokes(crl, serials, cert),
     verify: (caPem: string) => verifyCrl(crl, caPem),
   };
+}
+
+function revokes(crl: x509.X509Crl, serials: ReadonlySet<string>, cert: string | Buffer): boolean {
+  let leaf: NodeX509;
+  try {
+    leaf = new NodeX509(cert);
+  } catch (err) {
+    throw new PkiError(`cannot parse certificate: ${(err as Error).message}`);
+  }
+  // The set lookup first: the issuer comparison needs a second parse, paid only for a listed serial.
+  if (!serials.has(normalizeSerial(leaf.serialNumber))) return false;
+  return sameName(new x509.X509Certificate(leaf.raw).issuerName, crl.issuerName);
 }
 
 async function verifyCrl(crl: x509.X509Crl, caPem: string): Promise<boolean> {

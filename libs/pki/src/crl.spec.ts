@@ -58,6 +58,21 @@ describe('CRL create and parse', () => {
     assert.deepEqual([...parseCrl(pem).serials].sort(), ['80aa', 'abc']);
   });
 
+  it('revokes(cert) needs both the serial and the issuer: a listed serial from another CA is not revoked', async () => {
+    const mine = await mintDeviceCredentials(ca, '00408c000002');
+    const foreign = await mintDeviceCredentials(rsaCa, '00408c000003');
+    const { pem } = await createCrl(ca, {
+      revoked: [{ serial: serialOf(mine.certPem), revokedAt: new Date() }, { serial: serialOf(foreign.certPem), revokedAt: new Date() }],
+      nextUpdate: new Date(Date.now() + DAY),
+    });
+    const crl = parseCrl(pem);
+    assert.equal(crl.revokes(mine.certPem), true);
+    assert.equal(crl.revokes(Buffer.from(new X509Certificate(mine.certPem).raw)), true, 'DER too');
+    assert.equal(crl.revokes(foreign.certPem), false);
+    assert.equal(crl.revokes((await mintDeviceCredentials(ca, '00408c000004')).certPem), false);
+    assert.throws(() => crl.revokes('junk'), /cannot parse certificate/);
+  });
+
   it('an empty CRL revokes nothing', async () => {
     const { pem } = await createCrl(ca, { revoked: [], nextUpdate: new Date(Date.now() + DAY) });
     const parsed = parseCrl(pem);

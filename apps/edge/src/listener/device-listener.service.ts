@@ -1,9 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer } from 'ssh2';
 import { ListenAddress, boundAddress, formatListen } from '@tether/config';
 import { coalesceWrites, normalizeMac } from '@tether/protocol';
+import { CrlService } from '../crl/crl.service';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceSession } from '../sessions/device-session';
@@ -60,6 +61,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
     private readonly registry: DeviceRegistry,
+    @Optional() private readonly crl?: CrlService,
   ) {
     this.log = deps.logger.child('client');
   }
@@ -185,6 +187,11 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       release();
       return;
     }
+    if (this.crl && !this.crl.admits(socket, mac, srcaddr)) {
+      socket.destroy();
+      release();
+      return;
+    }
     socket.setKeepAlive(true, this.deps.config.keepalive * 1000);
     socket.on('error', ignore);
     this.arrivals.set(socket, { mac, srcaddr, socket, at: this.deps.clock.now(), release });
@@ -215,6 +222,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
           clock: this.deps.clock,
           logger: this.log,
         });
+        if (this.crl && !this.crl.watch(session, arrival.socket)) return arrival.release();
         this.deps.metrics.deviceHandshake('ok');
         this.registry.accept(session).then(arrival.release, (err: Error) => {
           arrival.release();
