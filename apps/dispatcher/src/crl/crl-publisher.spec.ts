@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCa, parseCrl } from '@tether/pki';
+import { loadCa, parseCrl, revokeCertificate } from '@tether/pki';
 import { LOG_LEVELS, Logger, ManualClock } from '@tether/telemetry';
 import { TestPki } from '@tether/testing';
 import { StateFile } from '../state/state.file';
@@ -53,5 +53,23 @@ describe('CrlPublisher: the dispatcher CRL', () => {
     assert.ok(later.thisUpdate.getTime() >= first.thisUpdate.getTime() + 1800_000);
     assert.ok(later.crlNumber! > first.crlNumber!);
     p.stop();
+  });
+
+  it('also publishes the serials revoked by hand in the CA directory (tether pki revoke), once each', async () => {
+    const own = await TestPki.create();
+    try {
+      await revokeCertificate({ dir: own.dispatcherDir, serial: '77' });
+      await revokeCertificate({ dir: own.dispatcherDir, serial: '0a1b' });
+      const state = StateFile.open(null);
+      state.state.revoked.push({ serial: 'a1b', mac: '00408ca03af0', revokedAt: 0 });
+      const ca = await loadCa({ dir: own.dispatcherDir, kind: 'dispatcher' });
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const p = new CrlPublisher({ ca, caDir: own.dispatcherDir, state, validityS: 3600, clock, logger: new Logger({ level: LOG_LEVELS.nothing }) });
+      await p.publish();
+      assert.deepEqual([...parseCrl(p.current()!).serials].sort(), ['77', 'a1b']);
+      p.stop();
+    } finally {
+      own.remove();
+    }
   });
 });

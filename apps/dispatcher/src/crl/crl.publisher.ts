@@ -1,4 +1,4 @@
-import { LoadedCa, createCrl } from '@tether/pki';
+import { LoadedCa, RevokedEntry, createCrl, normalizeSerial, readRevoked } from '@tether/pki';
 import type { Clock, Logger } from '@tether/telemetry';
 import type { StateFile } from '../state/state.file';
 
@@ -7,6 +7,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CrlPublisherOptions {
   ca: LoadedCa;
+  /** The CA directory: serials revoked by hand there (`tether pki revoke`) are published too. */
+  caDir?: string;
   state: StateFile;
   /** Seconds from thisUpdate to nextUpdate. */
   validityS: number;
@@ -40,15 +42,19 @@ export class CrlPublisher {
     const { state, clock, validityS } = this.o;
     const now = clock.now();
     state.state.crlNumber += 1;
+    const ours: RevokedEntry[] = state.state.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt), reason: 'cessationOfOperation' }));
+    const byHand = this.o.caDir ? await readRevoked(this.o.caDir, 'dispatcher') : [];
+    const seen = new Set(ours.map((r) => normalizeSerial(r.serial)));
+    const revoked = [...ours, ...byHand.filter((r) => !seen.has(normalizeSerial(r.serial)))];
     const { der } = await createCrl(this.o.ca, {
-      revoked: state.state.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt), reason: 'cessationOfOperation' as const })),
+      revoked,
       thisUpdate: new Date(now),
       nextUpdate: new Date(now + validityS * 1000),
       crlNumber: state.state.crlNumber,
     });
     state.save();
     this.der = der;
-    this.o.logger.child('crl').notice(`published CRL number ${state.state.crlNumber} with ${state.state.revoked.length} revoked certificate(s)`);
+    this.o.logger.child('crl').notice(`published CRL number ${state.state.crlNumber} with ${revoked.length} revoked certificate(s)`);
     this.schedule();
   }
 

@@ -28,7 +28,7 @@ export class DispatcherCore {
     const accounts = new AccountStore(config.dispatcher_accounts);
     await accounts.load(); // refuse to start on a broken account file rather than at the first register
     const ca = await loadCa({ dir: config.dispatcher_ca_dir, kind: 'dispatcher', password: config.dispatcher_ca_password || undefined });
-    const crl = new CrlPublisher({ ca, state, validityS: config.dispatcher_crl_validity, clock, logger });
+    const crl = new CrlPublisher({ ca, caDir: config.dispatcher_ca_dir, state, validityS: config.dispatcher_crl_validity, clock, logger });
     const service = new DispatchService({ state, accounts, clock, logger, onRevoked: () => crl.publish() });
     await crl.publish();
     return new DispatcherCore(service, crl, config.dispatcher_crl_id || state.state.crlId);
