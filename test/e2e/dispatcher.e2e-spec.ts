@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { issueServerCert, parseCrl, serialOf, setupProviderCa } from '@tether/pki';
+import { TetherCluster, TetherProcess, curl, freePort, waitFor, writeConfig } from '@tether/testing';
+
+const MAC = '00408ca03af0';
+const OAK = '5A8A-26D0-52AC';
+/** Never connected to the dispatcher. */
+const STRANGER = '00408ca03aff';
+
+function getBuffer(url: string): Promise<{ status: number; type: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('dispatcher: factory device -> dispatch.cgi register -> provider edges; unregister -> CRL -> refused (reference 1, 4, 8.3)', () => {
+  let cluster: TetherCluster;
+  let dispatcher: TetherProcess;
+  let agent: TetherProcess;
+  let dir: string;
+  let admin = 0;
+  let deviceCert = '';
+  const ports = { device: 0, api: 0, crl: 0 };
+  const crlId = randomUUID();
+  const crlUrl = () => `http://127.0.0.1:${ports.crl}/crl/${crlId}.crl`;
+  const edge = (i: number) => `127.0.0.1:${cluster.edges[i].clientPort}`;
+  const dispatch = async (query: string) => {
+    const r = await curl(['-s', '-w', '\n%{http_code}', `http://127.0.0.1:${admin}/admin/dispatch.cgi?${query}`]);
+    const text = r.stdout.toString();
+    const nl = text.lastIndexOf('\n');
+    return { status: Number(text.slice(nl + 1)), body: text.slice(0, nl) };
+  };
+  const register = (server: string, extra = '') => dispatch(`action=register&user=acme&pass=secret&mac=00408CA03AF0&oak=${OAK}&server=${server}${extra}`);
+  const failure = (reason: string) => `Request failed. (Reason: ${reason}.)\n`;
+  const connectedTo = (server: string) => agent.count(new RegExp(`connected to ${server.replace(/\./g, '\\.')} as`));
+  const camera = () => curl(['-s', '-x', cluster.proxy, '-u', 'root:pass', `http://${MAC}/axis-cgi/param.cgi?action=list&group=root.RemoteService`]);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tether-dispatcher-'));
+    ports.device = await freePort();
+    ports.api = await freePort();
+    ports.crl = await freePort();
+    // Edges check device certificates against the dispatcher's CRL (soft: until it is up, they accept and retry).
+    cluster = await TetherCluster.start({ edges: 2, edgeConfig: { crl_url: crlUrl(), crl_refresh: 1 } });
+    // The dispatcher's own server certificate, from a CA of its own: factory devices trust only that one.
+    const serverCaDir = join(dir, 'dispatcher-server-ca');
+    await setupProviderCa({ dir: serverCaDir, keyType: 'ec-p256', name: 'Test dispatcher server CA' });
+    await issueServerCert({ dir: serverCaDir, hosts: ['localhost', '127.0.0.1'], out: join(dir, 'dispatcher.pem'), keyType: 'ec-p256' });
+    const accounts = join(dir, 'accounts');
+    for (const [user, password] of [['acme', 'secret'], ['other', 'other-pass']]) {
+      const p = new TetherProcess(['dispatcher-account', '--accounts', accounts, '--user', user, '--password', password]);
+      assert.equal(await p.exited, 0, p.output);
+    }
+    assert.doesNotMatch(readFileSync(accounts, 'utf8'), /secret|other-pass/, 'only hashes are stored');
+    const config = writeConfig(dir, 'dispatcher.conf', {
+      stserverid: 'dispatcher-0',
+      dispatcher_listen: `127.0.0.1:${ports.device}`,
+      dispatcher_api_listen: `127.0.0.1:${ports.api}`,
+      dispatcher_crl_listen: `127.0.0.1:${ports.crl}`,
+      dispatcher_crl_id: crlId,
+      cert_file: join(dir, 'dispatcher.pem'),
+      ca_cert_file: cluster.pki.dispatcherCa,
+      dispatcher_ca_dir: cluster.pki.dispatcherDir,
+      dispatcher_accounts: accounts,
+      dispatcher_state: join(dir, 'state.json'),
+      keepalive: 2,
+      loglevel: 4,
+    });
+    dispatcher = new TetherProcess(['dispatcher', '--config', config]);
+    await dispatcher.waitForOutput(/dispatcher_api_listen on/);
+    admin = await cluster.startControl({
+      provider_ca: cluster.pki.providerCa,
+      dispatcher_url: `https://127.0.0.1:${ports.api}`,
+      dispatcher_ca_bundle: join(serverCaDir, 'stserver_ca.crt'),
+      dispatcher_timeout: 3,
+    });
+    deviceCert = await cluster.pki.deviceCert(MAC);
+    // Factory state: the server list is the dispatcher, the CA is the dispatcher's server CA.
+    agent = new TetherProcess([
+      'agent',
+      '--servers',
+      `127.0.0.1:${ports.device}`,
+      '--ca',
+      join(serverCaDir, 'stserver_ca.crt'),
+      '--cert',
+      deviceCert,
+      '--oak',
+      OAK,
+      '--simulate',
+      '--reconnect-jitter',
+      '200',
+    ]);
+    await agent.waitForOutput(new RegExp(`connected to 127\\.0\\.0\\.1:${ports.device} as 1\\.${MAC}`));
+    await dispatcher.waitForOutput(new RegExp(`1\\.${MAC}@127\\.0\\.0\\.1:\\d+ waiting for registration`));
+  });
+  after(async () => {
+    await agent?.stop();
+    await dispatcher?.stop();
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves an empty signed CRL at /crl/<id>.crl, with nextUpdate; other paths are 404', async () => {
+    const r = await getBuffer(crlUrl());
+    assert.equal(r.status, 200);
+    assert.equal(r.type, 'application/pkix-crl');
+    const crl = parseCrl(r.body);
+    assert.equal(crl.serials.size, 0);
+    assert.ok(crl.nextUpdate && crl.nextUpdate.getTime() > Date.now());
+    assert.equal(await crl.verify(cluster.pki.read(cluster.pki.dispatcherCa)), true);
+    assert.equal((await getBuffer(`http://127.0.0.1:${ports.crl}/crl/other.crl`)).status, 404);
+  });
+
+  it('refuses, with the reason, every register that cannot be honoured; the device stays at the dispatcher', async () => {
+    const cases: Array<[string, string]> = [
+      [`action=register&user=acme&pass=secret&mac=00408CA03AFF&oak=${OAK}&server=${edge(0)}`, 'Unknown MAC 00408CA03AFF: the device has never connected to this dispatcher'],
+      [`action=register&user=acme&pass=secret&mac=00408CA03AF0&oak=0000-0000-0000&server=${edge(0)}`, 'Wrong OAK for 00408CA03AF0'],
+      [`action=register&user=acme&pass=wrong&mac=00408CA03AF0&oak=${OAK}&server=${edge(0)}`, 'Invalid user or password'],
+      [`action=register&user=nobody&pass=secret&mac=00408CA03AF0&oak=${OAK}&server=${edge(0)}`, 'Invalid user or password'],
+      [`action=register&user=acme&pass=secret&mac=00408CA03AF0&server=${edge(0)}`, 'Missing argument oak'],
+      [`action=register&user=acme&pass=secret&mac=00408CA03AF0&oak=${OAK}`, 'Missing argument server (it may be empty)'],
+      [`action=register&user=acme&pass=secret&mac=00408CA03AF0&oak=${OAK}&server=`, 'Account acme has no server list yet: give server'],
+      [`action=register&user=acme&pass=secret&mac=00408CA03AF0&oak=${OAK}&server=nope`, 'Invalid server "nope": expected <address:port> such as example.com:8443'],
+      [`action=unregister&user=acme&pass=secret&mac=${STRANGER}`, 'Unknown MAC 00408CA03AFF: the device has never connected to this dispatcher'],
+      [`action=unregister&user=acme&pass=secret&mac=00408CA03AF0`, 'Device 00408CA03AF0 is not registered to account acme'],
+      ['action=move&user=acme', 'Invalid action "move": expected register or unregister'],
+    ];
+    for (const [query, reason] of cases) {
+      const r = await dispatch(query);
+      assert.equal(r.status, 400, query);
+      assert.equal(r.body, failure(reason), query);
+    }
+    assert.equal(agent.count(/provisioned by the dispatcher/), 0);
+  });
+
+  it('register: the waiting device gets the provider servers and CA, arrives on the edge and answers curl -x, OAK included', async () => {
+    const r = await register(edge(0));
+    assert.deepEqual(r, { status: 200, body: '' });
+    await agent.waitForOutput(new RegExp(`${MAC}: provisioned by the dispatcher, servers ${edge(0).replace(/\./g, '\\.')}`));
+    await waitFor(() => (connectedTo(edge(0)) >= 1 ? true : undefined), 20_000, 'agent on edge 0');
+    const body = (await camera()).stdout.toString();
+    assert.match(body, new RegExp(`^root\\.RemoteService\\.ServerList=${edge(0).replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(body, new RegExp(`^root\\.RemoteService\\.OAK=${OAK}$`, 'm'));
+  });
+
+  it('refuses the device to another account, even with its OAK', async () => {
+    const r = await dispatch(`action=register&user=other&pass=other-pass&mac=00408CA03AF0&oak=${OAK}&server=${edge(1)}`);
+    assert.equal(r.status, 400);
+    assert.equal(r.body, failure('Device 00408CA03AF0 is registered to another account'));
+  });
+
+  it("a second register with a new server list moves the account's devices; an empty server keeps the list", async () => {
+    assert.equal((await register(edge(1))).status, 200);
+    await waitFor(() => (connectedTo(edge(1)) >= 1 ? true : undefined), 20_000, 'agent moved to edge 1');
+    assert.match((await camera()).stdout.toString(), new RegExp(`^root\\.RemoteService\\.ServerList=${edge(1).replace(/\./g, '\\.')}$`, 'm'));
+    const before = agent.count(/connected to /);
+    assert.deepEqual(await register(''), { status: 200, body: '' });
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    assert.deepEqual(state.accounts.acme.servers, [edge(1)]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(agent.count(/connected to /), before, 'an unchanged list moves nobody');
+  });
+
+  it('unregister: the serial is in the CRL; the edge loads it and refuses the device at its next connect', async () => {
+    assert.deepEqual(await dispatch('action=unregister&user=acme&pass=secret&mac=00408CA03AF0'), { status: 200, body: '' });
+    const serial = serialOf(cluster.pki.read(deviceCert));
+    const crl = parseCrl((await getBuffer(crlUrl())).body);
+    assert.ok(crl.isRevoked(serial), `CRL lists ${serial}`);
+    const edgeProc = cluster.edges[1].proc;
+    await edgeProc.waitForOutput(/CRL loaded from .*: 1 revoked/, 20_000);
+    // The edge drops it as soon as the new CRL revokes it (no reconnect.cgi needed), and refuses it when it comes back.
+    await edgeProc.waitForOutput(new RegExp(`dropping device 00408CA03AF0: certificate serial ${serial} is revoked by the new CRL`), 20_000);
+    await edgeProc.waitForOutput(new RegExp(`refused [\\d.:]+: device 00408CA03AF0: certificate serial ${serial} is revoked`), 20_000);
+    const r = await curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', cluster.proxy, `http://${MAC}/axis-cgi/param.cgi?action=list`]);
+    assert.equal(r.stdout.toString(), '404');
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    assert.equal(state.devices[MAC].account, undefined);
+  });
+
+  it('answers 400 "connection refused" when the dispatcher is down', async () => {
+    await dispatcher.stop();
+    const r = await register(edge(0));
+    assert.equal(r.status, 400);
+    assert.equal(r.body, failure(`Dispatcher https://127.0.0.1:${ports.api} unreachable: connection refused`));
+  });
+});
