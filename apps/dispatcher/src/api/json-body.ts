@@ -14,15 +14,18 @@ export function readJsonBody(req: IncomingMessage): Promise<Record<string, unkno
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        reject(new DispatchError(413, `Request body larger than ${MAX_BODY} bytes`));
-      } else chunks.push(c);
-    });
+      if (size <= MAX_BODY) return void chunks.push(c);
+      // Not destroyed: the client must still read the 413 (the server closes the connection after it).
+      req.off('data', onData);
+      req.resume();
+      reject(new DispatchError(413, `Request body larger than ${MAX_BODY} bytes`));
+    };
+    req.on('data', onData);
     req.on('error', reject);
     req.on('end', () => {
+      if (size > MAX_BODY) return;
       let v: unknown;
       try {
         v = JSON.parse(Buffer.concat(chunks).toString('utf8'));

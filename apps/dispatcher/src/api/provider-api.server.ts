@@ -10,7 +10,12 @@ import { readJsonBody } from './json-body';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body) + '\n';
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    // A body refused unread is not worth draining on a kept-alive connection.
+    ...(status === 413 ? { Connection: 'close' } : {}),
+  });
   res.end(text);
 }
 
