@@ -32,7 +32,7 @@ describe('isHello', () => {
   });
 
   it('accepts an optional string oak (a factory device to a dispatcher) and nothing else in its place', () => {
-    assert.equal(isHello({ ...hello, oak: '5A8A-26D0-52AC' }, '00408c123456'), true);
-    assert.equal(isHello({ ...hello, oak: 42 as unknown as string }, '00408c123456'), false);
+    assert.equal(isHello({ ...hello, oak: '5A8A-26D0-52AC' } as HelloMessage, '00408c123456'), true);
+    assert.equal(isHello({ ...hello, oak: 42 as unknown as string } as HelloMessage, '00408c123456'), false);
   });
 });
