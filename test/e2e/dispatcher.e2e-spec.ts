@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { issueServerCert, parseCrl, serialOf, setupProviderCa } from '@tether/pki';
-import { TetherCluster, TetherProcess, curl, freePort, waitFor, writeConfig } from '@tether/testing';
+import { TestPki, TetherCluster, TetherProcess, curl, freePort, waitFor, writeConfig } from '@tether/testing';
 
 const MAC = '00408ca03af0';
 const OAK = '5A8A-26D0-52AC';
@@ -194,5 +194,73 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
     const r = await register(edge(0));
     assert.equal(r.status, 400);
     assert.equal(r.body, failure(`Dispatcher https://127.0.0.1:${ports.api} unreachable: connection refused`));
+  });
+});
+
+describe('tether dispatcher and dispatcher-account: refused starts and inputs', () => {
+  const run = async (...args: string[]) => {
+    const p = new TetherProcess(args);
+    return { code: await p.exited, output: p.output };
+  };
+
+  it('a dispatcher without its files or listeners does not start, and names what is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-dispatcher-cli-'));
+    try {
+      const config = writeConfig(dir, 'd.conf', { dispatcher_listen: '127.0.0.1:0' });
+      const r = await run('dispatcher', '--config', config);
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /tether dispatcher: the dispatcher needs dispatcher_accounts, dispatcher_state, dispatcher_ca_dir, cert_file, ca_cert_file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an account file with a password in clear stops the start, naming the line', async () => {
+    const pki = await TestPki.create();
+    const dir = mkdtempSync(join(tmpdir(), 'tether-dispatcher-cli-'));
+    try {
+      const accounts = join(dir, 'accounts');
+      writeFileSync(accounts, '# providers\nacme:secret\n');
+      const config = writeConfig(dir, 'd.conf', {
+        dispatcher_listen: '127.0.0.1:0',
+        dispatcher_api_listen: '127.0.0.1:0',
+        cert_file: pki.serverPem,
+        ca_cert_file: pki.dispatcherCa,
+        dispatcher_accounts: accounts,
+        dispatcher_state: join(dir, 'state.json'),
+        dispatcher_ca_dir: pki.dispatcherDir,
+      });
+      const r = await run('dispatcher', '--config', config);
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /accounts:2: the password of "acme" is not a scrypt hash \(write it with tether dispatcher-account\)/);
+      assert.doesNotMatch(r.output, /secret/);
+    } finally {
+      pki.remove();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dispatcher-account refuses a missing password or a bad user name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-dispatcher-cli-'));
+    try {
+      const accounts = join(dir, 'accounts');
+      let r = await run('dispatcher-account', '--accounts', accounts, '--user', 'acme');
+      assert.equal(r.code, 2, r.output);
+      assert.match(r.output, /--password \(or TETHER_DISPATCHER_PASSWORD\) is required/);
+      r = await run('dispatcher-account', '--accounts', accounts, '--user', 'a b', '--password', 'x');
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /user name "a b" must be 1-64 letters, digits, \. _ @ -/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('agent --oak is checked: its form, and one device only', async () => {
+    let r = await run('agent', '--servers', '127.0.0.1:1', '--ca', '/dev/null', '--cert', '/dev/null', '--simulate', '--oak', 'nope');
+    assert.equal(r.code, 2, r.output);
+    assert.match(r.output, /--oak must look like 5A8A-26D0-52AC/);
+    r = await run('agent', '--servers', '127.0.0.1:1', '--ca', '/dev/null', '--issue-from', '/nonexistent', '--mac', '00408c000001', '--count', '2', '--simulate', '--oak', '5A8A-26D0-52AC');
+    assert.equal(r.code, 2, r.output);
+    assert.match(r.output, /--oak is one device \(each device has its own OAK\)/);
   });
 });
