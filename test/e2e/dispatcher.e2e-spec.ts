@@ -173,6 +173,29 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
     assert.equal(agent.count(/connected to /), before, 'an unchanged list moves nobody');
   });
 
+  it('a device registered while offline is provisioned when it next connects to the dispatcher', async () => {
+    const mac2 = '00408ca03af1';
+    const oak2 = '1111-2222-3333';
+    const args = ['agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', await cluster.pki.deviceCert(mac2), '--oak', oak2, '--simulate', '--reconnect-jitter', '200'];
+    const first = new TetherProcess(args);
+    try {
+      await dispatcher.waitForOutput(new RegExp(`1\\.${mac2}@127\\.0\\.0\\.1:\\d+ waiting for registration`));
+    } finally {
+      await first.stop();
+    }
+    // Offline now; the account's list (edge 1) applies since server is empty.
+    assert.deepEqual(await dispatch(`action=register&user=acme&pass=secret&mac=${mac2}&oak=${oak2}&server=`), { status: 200, body: '' });
+    const again = new TetherProcess(args);
+    try {
+      await again.waitForOutput(new RegExp(`${mac2}: provisioned by the dispatcher, servers ${edge(1).replace(/\./g, '\\.')}`));
+      await again.waitForOutput(new RegExp(`connected to ${edge(1).replace(/\./g, '\\.')} as`), 20_000);
+      const r = await curl(['-s', '-x', cluster.proxy, '-u', 'root:pass', `http://${mac2}/axis-cgi/param.cgi?action=list&group=root.RemoteService.OAK`]);
+      assert.equal(r.stdout.toString(), `root.RemoteService.OAK=${oak2}\n`);
+    } finally {
+      await again.stop();
+    }
+  });
+
   it('unregister: the serial is in the CRL; the edge loads it and refuses the device at its next connect', async () => {
     assert.deepEqual(await dispatch('action=unregister&user=acme&pass=secret&mac=00408CA03AF0'), { status: 200, body: '' });
     const serial = serialOf(cluster.pki.read(deviceCert));
