@@ -11,6 +11,9 @@ export function requireDispatcherConfig(config: DispatcherDeps['config']): void 
   if (missing.length) throw new Error(`the dispatcher needs ${missing.join(', ')}`);
   if (!config.dispatcher_listen) throw new Error('the dispatcher needs dispatcher_listen (where devices in factory state connect)');
   if (!config.dispatcher_api_listen) throw new Error('the dispatcher needs dispatcher_api_listen (the provider API)');
+  // It becomes a URL path segment (/crl/<id>.crl) that edges are configured with.
+  if (config.dispatcher_crl_id && !/^[A-Za-z0-9._-]{1,128}$/.test(config.dispatcher_crl_id))
+    throw new Error('dispatcher_crl_id must be 1-128 letters, digits, . _ - (it is the <id> of /crl/<id>.crl)');
 }
 
 /** The dispatcher's state, accounts, decisions and CRL, opened once at start. */
