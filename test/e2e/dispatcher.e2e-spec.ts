@@ -210,6 +210,29 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
     assert.equal(r.stdout.toString(), '404');
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
     assert.equal(state.devices[MAC].account, undefined);
+    // Refused everywhere, it goes back to its dispatcher, which holds it without provisioning it.
+    const provisioned = agent.count(/provisioned by the dispatcher/);
+    await agent.waitForOutput(new RegExp(`${MAC}: none of .* answered; asking the dispatcher`), 30_000);
+    await waitFor(() => (dispatcher.count(new RegExp(`\\d+\\.${MAC}@127\\.0\\.0\\.1:\\d+ waiting for registration`)) >= 2 ? true : undefined), 20_000, 'back at the dispatcher');
+    assert.equal(agent.count(/provisioned by the dispatcher/), provisioned);
+  });
+
+  it("a provisioned device whose servers all fail asks the dispatcher again and gets the account's new list", async () => {
+    const mac3 = '00408ca03af2';
+    const oak3 = 'AAAA-BBBB-CCCC';
+    const dead = `127.0.0.1:${await freePort()}`;
+    const p = new TetherProcess(['agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', await cluster.pki.deviceCert(mac3), '--oak', oak3, '--simulate', '--reconnect-jitter', '200']);
+    try {
+      await dispatcher.waitForOutput(new RegExp(`1\\.${mac3}@127\\.0\\.0\\.1:\\d+ waiting for registration`));
+      const reg = (server: string) => dispatch(`action=register&user=other&pass=other-pass&mac=${mac3}&oak=${oak3}&server=${server}`);
+      assert.equal((await reg(dead)).status, 200);
+      await p.waitForOutput(new RegExp(`${mac3} -> ${dead.replace(/\./g, '\\.')}: `)); // it left for a server that does not answer
+      assert.equal((await reg(edge(0))).status, 200);
+      await p.waitForOutput(new RegExp(`${mac3}: none of ${dead.replace(/\./g, '\\.')} answered; asking the dispatcher`), 30_000);
+      await p.waitForOutput(new RegExp(`connected to ${edge(0).replace(/\./g, '\\.')} as`), 30_000);
+    } finally {
+      await p.stop();
+    }
   });
 
   it('answers 400 "connection refused" when the dispatcher is down', async () => {

@@ -45,8 +45,13 @@ export interface DeviceConnectionOptions {
   onServersChanged?(servers: string[]): void;
   /** A dispatcher registered the device to a provider: it now trusts the provider CA and serves its servers. */
   onProvisioned?(servers: string[]): void;
+  /** The dispatcher a factory device started with (servers and the CA of its certificate): asked again once provisioned servers stop answering. */
+  home?: { servers: string[]; caPem: string };
   onState?(state: 'connected' | 'disconnected', server: string): void;
 }
+
+/** Passes over a provisioned device's list that fail in a row before it asks its dispatcher again. */
+const PASSES_BEFORE_HOME = 3;
 
 /** Cipher order measured fastest with ssh2's native binding (AES-GCM uses AES-NI). */
 const SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr'];
@@ -78,8 +83,12 @@ export class DeviceConnection {
    */
   private tlsSession?: Buffer;
   private secureContext?: tls.SecureContext;
-  /** Set once a dispatcher sent `provision`: the OAK is not shown to the provider's servers. */
+  /** Set once a dispatcher sent `provision`. */
   private provisioned = false;
+  /** `provision` messages obeyed (askHome tells whether its visit brought one). */
+  private provisions = 0;
+  /** Passes over the provider's list that failed in a row. */
+  private failedPasses = 0;
   private readonly log: Logger;
   connectedTo?: string;
 
@@ -142,6 +151,14 @@ export class DeviceConnection {
         }
       }
       if (!this.running) return;
+      if (served) this.failedPasses = 0;
+      else if (this.provisioned && this.o.home && ++this.failedPasses >= PASSES_BEFORE_HOME) {
+        this.failedPasses = 0;
+        // A new list from the dispatcher is a fresh start; otherwise the backoff keeps growing, so a provider
+        // outage does not turn into a loop through the dispatcher.
+        if (await this.askHome()) served = true;
+        if (!this.running) return;
+      }
       if (served) {
         this.o.backoff.reset();
         await this.sleep(this.redirectTo ? 0 : Math.floor(Math.random() * this.o.reconnectJitterMs));
@@ -149,6 +166,40 @@ export class DeviceConnection {
         await this.sleep(this.o.backoff.next());
       }
     }
+  }
+
+  /**
+   * A provisioned device none of whose servers answers goes back to its dispatcher (as a real one would after
+   * its provider moved): a registered device is provisioned again with the account's current list. True when
+   * it was; otherwise the provider's list and CA are restored (an unregistered device is held at the dispatcher
+   * until that connection ends).
+   */
+  private async askHome(): Promise<boolean> {
+    const home = this.o.home!;
+    const provider = { servers: this.servers, caPem: this.caPem };
+    const before = this.provisions;
+    this.log.notice(`${this.mac}: none of ${this.servers.join(',')} answered; asking the dispatcher ${home.servers.join(',')} again`);
+    this.trust(home.caPem);
+    for (const server of home.servers) {
+      if (!this.running) break;
+      try {
+        await this.session(server);
+        break;
+      } catch (err) {
+        if (this.running) this.log.warn(statusLine(this.mac, server, err as Error));
+      }
+    }
+    if (this.provisions !== before) return true;
+    this.servers = provider.servers;
+    this.trust(provider.caPem);
+    return false;
+  }
+
+  /** The CA server certificates must chain to from now on; the TLS context and session of the old one go. */
+  private trust(caPem: string): void {
+    this.caPem = caPem;
+    this.secureContext = undefined;
+    this.tlsSession = undefined;
   }
 
   /** One connection to `server`; resolves when an accepted connection ends, rejects if it never was. */
@@ -269,7 +320,8 @@ export class DeviceConnection {
         maxConn: this.o.maxConn,
         servers: this.servers,
         firmware: this.o.firmware,
-        ...(this.o.oak && !this.provisioned ? { oak: this.o.oak } : {}),
+        // Always: the dispatcher records what each hello carries, also when a provisioned device comes back.
+        ...(this.o.oak ? { oak: this.o.oak } : {}),
       }),
     );
     ch.on('data', (chunk: Buffer) => {
@@ -316,10 +368,9 @@ export class DeviceConnection {
    */
   private provision(servers: string[], caPem: string): void {
     this.servers = [...servers];
-    this.caPem = caPem;
-    this.secureContext = undefined;
-    this.tlsSession = undefined;
+    this.trust(caPem);
     this.provisioned = true;
+    this.provisions++;
     this.log.notice(`${this.mac}: provisioned by the dispatcher, servers ${servers.join(',')}`);
     this.o.onProvisioned?.(this.servers);
     this.drop();

@@ -42,6 +42,8 @@ export class DeviceFleet {
         maxConn: o.maxConn,
         firmware: o.firmware,
         oak: o.oak,
+        // A device with an OAK starts in factory state: its servers and CA are its dispatcher's.
+        ...(o.oak ? { home: { servers: o.servers, caPem: o.caPem } } : {}),
         target: this.targetFor(identity.mac, () => device),
         clock: o.clock,
         logger: o.logger,
