@@ -32,6 +32,8 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
   let dir: string;
   let admin = 0;
   let deviceCert = '';
+  /** The second device's certificate (registered while offline). */
+  let mac2Cert = '';
   const ports = { device: 0, api: 0, crl: 0 };
   const crlId = randomUUID();
   const crlUrl = () => `http://127.0.0.1:${ports.crl}/crl/${crlId}.crl`;
@@ -176,7 +178,7 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
   it('a device registered while offline is provisioned when it next connects to the dispatcher', async () => {
     const mac2 = '00408ca03af1';
     const oak2 = '1111-2222-3333';
-    const args = ['agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', await cluster.pki.deviceCert(mac2), '--oak', oak2, '--simulate', '--reconnect-jitter', '200'];
+    const args = ['agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', (mac2Cert = await cluster.pki.deviceCert(mac2)), '--oak', oak2, '--simulate', '--reconnect-jitter', '200'];
     const first = new TetherProcess(args);
     try {
       await dispatcher.waitForOutput(new RegExp(`1\\.${mac2}@127\\.0\\.0\\.1:\\d+ waiting for registration`));
@@ -193,6 +195,18 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
       assert.equal(r.stdout.toString(), `root.RemoteService.OAK=${oak2}\n`);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('an agent takes provision only from its own dispatcher (one started without --oak has none)', async () => {
+    // mac2 is registered; an agent for it that was not started in factory state treats the dispatcher as any server.
+    const p = new TetherProcess(['agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', mac2Cert, '--simulate']);
+    try {
+      await p.waitForOutput(new RegExp(`00408ca03af1: ignored provision from 127\\.0\\.0\\.1:${ports.device}: not its dispatcher`));
+      await dispatcher.waitForOutput(/00408ca03af1: provision: failed \(provision is accepted only from the dispatcher\)/);
+      assert.equal(p.count(/provisioned by the dispatcher/), 0);
+    } finally {
+      await p.stop();
     }
   });
 

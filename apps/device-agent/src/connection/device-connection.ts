@@ -349,6 +349,12 @@ export class DeviceConnection {
             void this.restart();
             break;
           case 'provision':
+            // Only the dispatcher may hand the device (and the CA it trusts) to a provider; a provider's server may not.
+            if (!this.o.home?.servers.includes(server)) {
+              ch.write(encodeControl({ type: 'result', command: 'provision', ok: false, detail: 'provision is accepted only from the dispatcher' }));
+              this.log.warn(`${this.mac}: ignored provision from ${server}: not its dispatcher`);
+              break;
+            }
             ch.write(encodeControl({ type: 'result', command: 'provision', ok: true, detail: 'OK' }));
             this.provision(msg.servers, msg.caPem);
             break;
