@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CrlService } from './crl/crl.service';
 import { EDGE_DEPS, EdgeDeps } from './edge.deps';
 import { DeviceListener } from './listener/device-listener.service';
 import { ClientHelloGate } from './notifications/client-hello.gate';
@@ -16,7 +17,7 @@ export class EdgeModule {
     return {
       module: EdgeModule,
       // EdgeNotifier after DeviceRegistry: at shutdown the devices' disconnects are queued before server_down.
-      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeNotifier, ClientHelloGate, EdgeClusterMember, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeNotifier, ClientHelloGate, EdgeClusterMember, CrlService, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
       exports: [DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
     };
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { combinationProblems } from './config.combinations';
 import { CONFIG_SCHEMA, ConfigKey, TetherConfig } from './config.schema';
 import { KeySpec } from './schema.types';
 
@@ -73,6 +74,8 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
 
   const out: Record<string, unknown> = { source: file };
   for (const key of Object.keys(CONFIG_SCHEMA) as ConfigKey[]) out[key] = key in values ? values[key] : spec(key).default;
+  const clashes = combinationProblems(out as TetherConfig).map((p) => ({ file, line: seen.get(p.key) ?? 0, key: p.key, reason: p.reason }));
+  if (clashes.length) throw new ConfigError(clashes);
   return out as TetherConfig;
 }
 

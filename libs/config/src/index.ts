@@ -4,3 +4,4 @@ export * from './config.schema';
 export * from './config.loader';
 export * from './listener';
 export * from './config.holder';
+export { effectiveCrlMode } from './config.combinations';

@@ -89,6 +89,16 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+function assertHttpUrl(u: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(u);
+  } catch {
+    throw new Error(`"${u}" is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`"${u}" is not an http:// or https:// URL`);
+}
+
 /** A list of http:// or https:// URLs (notification receivers). */
 export function urlList(doc: string, extra: Extra = {}): KeySpec<string[]> {
   const base = list(doc, extra);
@@ -96,16 +106,19 @@ export function urlList(doc: string, extra: Extra = {}): KeySpec<string[]> {
     ...base,
     parse(raw) {
       const urls = base.parse(raw);
-      for (const u of urls) {
-        let parsed: URL;
-        try {
-          parsed = new URL(u);
-        } catch {
-          throw new Error(`"${u}" is not a URL`);
-        }
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`"${u}" is not an http:// or https:// URL`);
-      }
+      for (const u of urls) assertHttpUrl(u);
       return urls;
+    },
+  };
+}
+
+/** One http:// or https:// URL; empty: none. */
+export function httpUrl(doc: string, extra: Extra = {}): KeySpec<string> {
+  return {
+    ...str(doc, '', extra),
+    parse(raw) {
+      if (raw) assertHttpUrl(raw);
+      return raw;
     },
   };
 }

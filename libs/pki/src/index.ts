@@ -11,3 +11,7 @@ export { loadCa, caPaths } from './ca.store';
 export type { LoadedCa } from './ca.store';
 export { certificateSubject } from './certificate-subject';
 export { splitPem } from './pem.util';
+export { createCrl, parseCrl, serialOf, normalizeSerial, CRL_REASONS } from './crl.service';
+export type { CreateCrlOptions, CrlReason, ParsedCrl, RevokedEntry } from './crl.service';
+export { revokeCertificate, publishCrl, readRevoked, revocationPaths, CRL_DAYS } from './revocation.store';
+export type { CrlOptions, CrlResult, RevokeOptions } from './revocation.store';

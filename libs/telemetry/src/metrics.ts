@@ -2,7 +2,7 @@
  * What the apps report. Labels are small fixed sets (never a device or a request), so a
  * Prometheus implementation stays bounded; the default does nothing.
  */
-export const HANDSHAKE_RESULTS = ['ok', 'bad_certificate', 'mac_mismatch', 'tls_error', 'timeout', 'refused'] as const;
+export const HANDSHAKE_RESULTS = ['ok', 'bad_certificate', 'revoked', 'mac_mismatch', 'tls_error', 'timeout', 'refused'] as const;
 export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
 export type Direction = 'in' | 'out';
 /** The O3C notifications (reference section 6). */
@@ -30,6 +30,10 @@ export interface TetherMetrics {
   /** A Redis connection error (each `error` event). */
   redisError(): void;
   configReload(result: ReloadResult): void;
+  /** Edge: a CRL could not be loaded (fetch, parse, signature, expiry). */
+  crlLoadFailed(): void;
+  /** Edge: the nextUpdate of the CRL in force (epoch ms; 0 when none is loaded). */
+  crlValidUntil(ms: number): void;
   /** The Prometheus text of this process; null when metrics are not collected. */
   exposition(): Promise<MetricsExposition | null>;
 }
@@ -42,5 +46,7 @@ export const noopMetrics: TetherMetrics = {
   notificationDelivery: () => undefined,
   redisError: () => undefined,
   configReload: () => undefined,
+  crlLoadFailed: () => undefined,
+  crlValidUntil: () => undefined,
   exposition: async () => null,
 };

@@ -36,6 +36,11 @@ describe('PrometheusMetrics', () => {
     m.redisError();
     m.configReload('ok');
     m.configReload('failed');
+    assert.equal(sample(text, 'tether_crl_valid_until_seconds'), 0);
+    assert.equal(sample(text, 'tether_crl_load_failures_total'), 0);
+    m.deviceHandshake('revoked');
+    m.crlLoadFailed();
+    m.crlValidUntil(Date.UTC(2022, 10, 23, 7, 21, 25, 500));
     text = (await m.exposition()).body;
 
     assert.equal(sample(text, 'tether_devices_connected'), 1);
@@ -54,6 +59,9 @@ describe('PrometheusMetrics', () => {
     assert.equal(sample(text, 'tether_redis_errors_total'), 1);
     assert.equal(sample(text, 'tether_config_reloads_total{result="ok"}'), 1);
     assert.equal(sample(text, 'tether_config_reloads_total{result="failed"}'), 1);
+    assert.equal(sample(text, 'tether_device_handshakes_total{result="revoked"}'), 1);
+    assert.equal(sample(text, 'tether_crl_load_failures_total'), 1);
+    assert.equal(sample(text, 'tether_crl_valid_until_seconds'), Date.UTC(2022, 10, 23, 7, 21, 25) / 1000);
     assert.doesNotMatch(text, /mac=|00408c/, 'never a label per device');
   });
 

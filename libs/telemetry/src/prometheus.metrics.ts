@@ -41,6 +41,8 @@ export class PrometheusMetrics implements TetherMetrics {
   private readonly deliveries: Record<NotificationKind, Record<DeliveryResult, Inc>>;
   private readonly redis: Counter;
   private readonly reloads: Record<ReloadResult, Inc>;
+  private readonly crlFailures: Counter;
+  private readonly crlUntil: Gauge;
 
   constructor(opts: PrometheusMetricsOptions = {}) {
     const registers = [this.registry];
@@ -95,6 +97,12 @@ export class PrometheusMetrics implements TetherMetrics {
       registers,
     });
     this.reloads = bind(['ok', 'failed'] as const, (r) => reloads.labels(r));
+    this.crlFailures = new Counter({ name: 'tether_crl_load_failures_total', help: 'Failures to load a valid CRL (fetch, parse, signature, expiry).', registers });
+    this.crlUntil = new Gauge({
+      name: 'tether_crl_valid_until_seconds',
+      help: 'NextUpdate of the CRL in force, Unix time; 0 when none is loaded.',
+      registers,
+    });
   }
 
   devicesConnected(delta: number): void {
@@ -125,6 +133,14 @@ export class PrometheusMetrics implements TetherMetrics {
 
   configReload(result: ReloadResult): void {
     this.reloads[result].inc();
+  }
+
+  crlLoadFailed(): void {
+    this.crlFailures.inc();
+  }
+
+  crlValidUntil(ms: number): void {
+    this.crlUntil.set(Math.floor(ms / 1000));
   }
 
   async exposition(): Promise<MetricsExposition> {

@@ -4,6 +4,7 @@ import * as tls from 'node:tls';
 import { Connection, Server as SshServer } from 'ssh2';
 import { ListenAddress, boundAddress, formatListen } from '@tether/config';
 import { coalesceWrites, normalizeMac } from '@tether/protocol';
+import { CrlService } from '../crl/crl.service';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { ClientHelloGate } from '../notifications/client-hello.gate';
 import { EdgeNotifier } from '../notifications/edge-notifier.service';
@@ -64,6 +65,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
     private readonly registry: DeviceRegistry,
     @Optional() private readonly helloGate?: ClientHelloGate,
     @Optional() private readonly notifier?: EdgeNotifier,
+    @Optional() private readonly crl?: CrlService,
   ) {
     this.log = deps.logger.child('client');
   }
@@ -190,6 +192,11 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       release();
       return;
     }
+    if (this.crl && !this.crl.admits(socket, mac, srcaddr)) {
+      socket.destroy();
+      release();
+      return;
+    }
     socket.setKeepAlive(true, this.deps.config.keepalive * 1000);
     socket.on('error', ignore);
     this.arrivals.set(socket, { mac, srcaddr, socket, at: this.deps.clock.now(), release });
@@ -220,6 +227,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
           clock: this.deps.clock,
           logger: this.log,
         });
+        if (this.crl && !this.crl.watch(session, arrival.socket)) return arrival.release();
         this.deps.metrics.deviceHandshake('ok');
         // client_hello first: the device is claimed (presence, status.cgi) only once the receivers accept it.
         const admitted = this.helloGate ? this.helloGate.admit(session) : Promise.resolve(true);
