@@ -2,14 +2,11 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer, ServerChannel } from 'ssh2';
 import { ListenAddress, boundAddress, formatListen } from '@tether/config';
-import { normalizeSerial } from '@tether/pki';
-import { Mac, encodeControl, normalizeMac } from '@tether/protocol';
+import { deviceTlsOptions, normalizeSerial, peerCommonName } from '@tether/pki';
+import { Mac, deviceHandshake, encodeControl, normalizeMac, tunnelHostKey } from '@tether/protocol';
 import { DispatcherCore } from '../dispatch/dispatcher.core';
 import { DeviceLinks, Provisioning } from '../dispatch/dispatch.service';
 import { DISPATCHER_DEPS, DispatcherDeps } from '../dispatcher.deps';
-import { deviceHandshake } from './device-handshake';
-import { dispatcherTlsOptions } from './dispatcher-tls';
-import { ephemeralHostKey } from './host-key';
 
 interface Arrival {
   mac: Mac;
@@ -66,10 +63,10 @@ export class DeviceListener implements DeviceLinks, OnApplicationBootstrap, OnAp
     const { config } = this.deps;
     const listen = config.dispatcher_listen!;
     this.core.service.attach(this);
-    this.ssh = new SshServer({ hostKeys: [ephemeralHostKey()], keepaliveInterval: config.keepalive * 1500, keepaliveCountMax: 2 }, (conn) =>
+    this.ssh = new SshServer({ hostKeys: [tunnelHostKey()], keepaliveInterval: config.keepalive * 1500, keepaliveCountMax: 2 }, (conn) =>
       this.onSsh(conn),
     );
-    this.server = tls.createServer(dispatcherTlsOptions(config), (socket) => this.onSecure(socket));
+    this.server = tls.createServer(deviceTlsOptions(config), (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err: Error) => this.log.warn(`TLS handshake failed: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -86,7 +83,7 @@ export class DeviceListener implements DeviceLinks, OnApplicationBootstrap, OnAp
       this.log.warn(`refused ${srcaddr}: client certificate rejected (${cert ? String(socket.authorizationError) : 'none presented'})`);
       return void socket.destroy();
     }
-    const cn = /^CN=(.*)$/m.exec(cert.subject)?.[1] ?? '';
+    const cn = peerCommonName(socket);
     const mac = normalizeMac(cn);
     if (!mac) {
       this.log.warn(`refused ${srcaddr}: certificate subject CN "${cn}" is not a MAC address`);
@@ -120,6 +117,7 @@ export class DeviceListener implements DeviceLinks, OnApplicationBootstrap, OnAp
             conn.end();
           }
         });
+        control.resume();
         control.write(encodeControl({ type: 'accepted', epoch: '' }));
         const oak = hello.oak ?? '';
         this.log.notice(`${hello.id}@${srcaddr} waiting for registration${oak ? '' : ' (it sent no OAK: it cannot be registered)'}`);

@@ -3,7 +3,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer } from 'ssh2';
 import { ListenAddress, boundAddress, formatListen } from '@tether/config';
-import { coalesceWrites, normalizeMac } from '@tether/protocol';
+import { HandshakeError, coalesceWrites, deviceHandshake, normalizeMac, tunnelHostKey } from '@tether/protocol';
+import { deviceTlsOptions, peerCommonName } from '@tether/pki';
 import { CrlService } from '../crl/crl.service';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { ClientHelloGate } from '../notifications/client-hello.gate';
@@ -11,11 +12,7 @@ import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceSession } from '../sessions/device-session';
 import { AdmissionGate } from './admission.gate';
-import { HandshakeError, deviceHandshake } from './device-handshake';
-import { edgeHostKey } from './host-key';
-import { peerCommonName } from './peer-name';
 import { trimFinishedKex } from './ssh-state.trim';
-import { deviceTlsOptions } from './tls-options';
 
 interface Arrival {
   mac: string;
@@ -86,7 +83,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
     if (!listen) return;
     this.ssh = new SshServer(
       {
-        hostKeys: [edgeHostKey()],
+        hostKeys: [tunnelHostKey()],
         keepaliveInterval: config.keepalive * 1000 * EDGE_KEEPALIVE_FACTOR,
         keepaliveCountMax: EDGE_KEEPALIVE_MISSES,
         algorithms: { cipher: SSH_CIPHERS as never },
