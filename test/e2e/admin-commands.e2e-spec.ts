@@ -106,9 +106,9 @@ describe('control: redirect.cgi, reconnect.cgi, restart.cgi (reference 3.3–3.5
     assert.equal((await statusText()).replace(/rx=\d+ tx=\d+/, ''), before.replace(/rx=\d+ tx=\d+/, ''));
   });
 
-  it('answers dispatch.cgi with 501 until the dispatcher is built', async () => {
-    const r = await curl(['-i', `${base()}/dispatch.cgi?action=register&mac=00408CA03AF0`]);
-    assert.match(r.stdout.toString(), /^HTTP\/1\.1 501 /);
-    assert.ok(r.stdout.toString().endsWith('Request failed. (Reason: Not Implemented: dispatch.cgi (reference 3.8 and 4) is not available in this version of Tether.)\n'));
+  it('answers dispatch.cgi with 400 and the reason when no dispatcher is configured (dispatcher.e2e-spec has the rest)', async () => {
+    const r = await curl(['-i', `${base()}/dispatch.cgi?action=unregister&user=acme&pass=secret&mac=00408CA03AF0`]);
+    assert.match(r.stdout.toString(), /^HTTP\/1\.1 400 /);
+    assert.ok(r.stdout.toString().endsWith('Request failed. (Reason: No dispatcher configured (dispatcher_url).)\n'));
   });
 });

@@ -1,11 +1,23 @@
 import type { ClusterBus } from '@tether/cluster';
 import type { ConfigHolder, TetherConfig } from '@tether/config';
+import type { DeliveryHooks } from '@tether/notify';
 import type { EdgeLink } from '@tether/protocol';
 import type { PresenceStore } from '@tether/presence';
 import type { ShortcutStore } from '@tether/shortcuts';
 import type { Clock, Logger, TetherMetrics } from '@tether/telemetry';
 import type { ClusterReloadReport } from './config/cluster-reload';
 import type { ConfigReload } from './config/config-reload.port';
+
+/**
+ * Delivery of the queued notifications (server_up, server_down, client_connect, client_disconnect): control
+ * runs it (the BullMQ worker in the cluster; the in-process queue in the all-in-one) and hears every outcome.
+ */
+export interface NotificationDeliveries {
+  /** Starts delivering; every delivered or dropped notification is reported to `hooks`. */
+  start(hooks: DeliveryHooks): Promise<void>;
+  /** Stops taking notifications (those in flight finish); what is queued stays queued. */
+  stop(): Promise<void>;
+}
 
 /** What the host hands control: it reaches the edges through presence (who is alive) and the edge link. */
 export interface ControlDeps {
@@ -32,6 +44,8 @@ export interface ControlDeps {
    * absent in the all-in-one, where control's reload is the process's reload.
    */
   reloadOthers?: () => Promise<ClusterReloadReport>;
+  /** Absent: this process delivers no notifications. */
+  notificationDelivery?: NotificationDeliveries;
 }
 
 export const CONTROL_DEPS = Symbol('ControlDeps');

@@ -14,6 +14,7 @@ import { DeviceHttp } from './device-http/device-http.service';
 import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
+import { NotificationDelivery } from './notifications/notification-delivery.service';
 import { ShortcutCgi } from './shortcuts/shortcut.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
@@ -45,6 +46,7 @@ export class ControlModule {
         ClusterStatus,
         DeviceCommander,
         DeviceHttp,
+        NotificationDelivery,
         ...ADMIN_CGI_CLASSES,
         { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
         AdminServer,

@@ -1,5 +1,5 @@
 export { ControlModule } from './control.module';
-export type { ControlDeps } from './control.deps';
+export type { ControlDeps, NotificationDeliveries } from './control.deps';
 export { AdminServer } from './admin/admin.server';
 export { requireAdminListener } from './admin/admin-listeners';
 export type { ConfigReload, ConfigReloadResult } from './config/config-reload.port';

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CrlService } from './crl/crl.service';
 import { EDGE_DEPS, EdgeDeps } from './edge.deps';
 import { DeviceListener } from './listener/device-listener.service';
+import { ClientHelloGate } from './notifications/client-hello.gate';
+import { EdgeNotifier } from './notifications/edge-notifier.service';
 import { DeviceRegistry } from './sessions/device-registry.service';
 import { EdgeClusterMember } from './status/edge-cluster.member';
 import { EdgeCounters } from './status/edge-counters';
@@ -14,7 +16,8 @@ export class EdgeModule {
   static register(deps: EdgeDeps): DynamicModule {
     return {
       module: EdgeModule,
-      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeClusterMember, CrlService, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+      // EdgeNotifier after DeviceRegistry: at shutdown the devices' disconnects are queued before server_down.
+      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeNotifier, ClientHelloGate, EdgeClusterMember, CrlService, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
       exports: [DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
     };
   }

@@ -1,5 +1,5 @@
 export { EdgeModule } from './edge.module';
-export type { EdgeDeps } from './edge.deps';
+export type { EdgeDeps, EdgeNotificationPort } from './edge.deps';
 export { DeviceRegistry } from './sessions/device-registry.service';
 export { DeviceTunnelService } from './tunnel/device-tunnel.service';
 export { DeviceListener } from './listener/device-listener.service';

@@ -3,12 +3,13 @@ import 'reflect-metadata';
 import { CommandSpec, UsageError, commandHelp, parseFlags } from './cli/flags';
 import { agentCommand } from './commands/agent.command';
 import { controlCommand } from './commands/control.command';
+import { dispatcherAccountCommand, dispatcherCommand } from './commands/dispatcher.command';
 import { edgeCommand } from './commands/edge.command';
 import { gatewayCommand } from './commands/gateway.command';
 import { pkiCommands } from './commands/pki.command';
 import { serverCommand } from './commands/server.command';
 
-const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, agentCommand, ...pkiCommands];
+const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, dispatcherCommand, dispatcherAccountCommand, agentCommand, ...pkiCommands];
 
 function topHelp(): string {
   return [

@@ -141,6 +141,29 @@ export const CONFIG_SCHEMA = {
     20,
     { min: 1, max: 1000 },
   ),
+  dispatcher_url: str(
+    'Control: base URL of the dispatcher\'s provider API (https://host:port) that dispatch.cgi calls. Empty: dispatch.cgi answers 400.',
+    '',
+    { live: true },
+  ),
+  dispatcher_ca_bundle: str('Control: PEM file with the CA(s) the dispatcher\'s HTTPS certificate must chain to. Empty: the system roots.', '', {
+    live: true,
+  }),
+  dispatcher_timeout: int('Control: seconds the dispatcher has to answer dispatch.cgi\'s request.', 10, { min: 1, max: 300, live: true }),
+  dispatcher_listen: listen('Dispatcher: device listener (TLS + SSH, cert_file, trusting ca_cert_file) for devices in factory state, address:port.'),
+  dispatcher_api_listen: listen('Dispatcher: provider API (HTTPS with cert_file: register, unregister), address:port.'),
+  dispatcher_crl_listen: listen('Dispatcher: plain HTTP serving the signed CRL at /crl/<dispatcher_crl_id>.crl, address:port.'),
+  dispatcher_accounts: str(
+    'Dispatcher: file of provider accounts, one `user:scrypt$<salt>$<hash>` line each (`tether dispatcher-account` writes them).',
+  ),
+  dispatcher_state: str('Dispatcher: JSON file it owns (devices seen, registrations, server lists, revoked serials); written atomically.'),
+  dispatcher_ca_dir: str('Dispatcher: the dispatcher CA directory (`tether pki setup-dispatcher-ca`); its key signs the CRL.'),
+  dispatcher_ca_password: str('Dispatcher: password of the dispatcher CA key, if it is encrypted.', '', { secret: true }),
+  dispatcher_crl_id: str('Dispatcher: the <id> of /crl/<id>.crl. Empty: a UUID made once and kept in dispatcher_state.'),
+  dispatcher_crl_validity: int('Dispatcher: seconds from a CRL\'s thisUpdate to its nextUpdate; it is re-signed at half that.', 86400, {
+    min: 60,
+    max: 31536000,
+  }),
   server_list: list('Servers the all-in-one prints for agents (host:port). Default: listen_client.'),
 } as const;
 

@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisFixture } from '@tether/testing';
+import { RedisFixture, Received, TestReceiver } from '@tether/testing';
 import { BullmqNotificationQueue, BullmqQueueOptions } from './bullmq.queue';
 import { NotifySender } from './notify.sender';
 import { Notification } from './notification.types';
-import { Received, TestReceiver } from './receiver.testing';
 
 const connect = (mac: string, count = 1): Notification => ({ kind: 'client_connect', stserverid: 'edge-1', mac, count, srcaddr: '10.0.0.9' });
 const disconnect = (mac: string, count = 1): Notification => ({ kind: 'client_disconnect', stserverid: 'edge-1', mac, count });

@@ -55,6 +55,8 @@ export class BullmqNotificationQueue implements NotificationQueue {
     const name = opts.queueName ?? 'notify';
     this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue<JobData>(name, { connection: this.redis, prefix: `${this.prefix}bull` });
+    // Redis away: enqueue rejects (the caller logs it) and ioredis reconnects; an unheard 'error' would throw.
+    this.queue.on('error', () => undefined);
     if (opts.worker === false) return;
     this.workerRedis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     const random = opts.random ?? Math.random;
@@ -62,12 +64,19 @@ export class BullmqNotificationQueue implements NotificationQueue {
       connection: this.workerRedis,
       prefix: `${this.prefix}bull`,
       concurrency: opts.concurrency ?? 16,
+      // A worker killed mid-delivery leaves its job locked: with these, it is picked up again within ~15 s
+      // (not BullMQ's 30 s + 30 s), and a job that lived through several control restarts is still not failed
+      // as "stalled too often" (BullMQ's default allows one).
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 10,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, this.retry, random) },
     });
     this.worker.on('failed', (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= this.retry.attempts;
       if (final) opts.hooks?.gaveUp?.(job.data.n, job.data.url, err.message, job.id ?? '');
+      else opts.hooks?.retrying?.(job.data.n, job.data.url, err.message, job.id ?? '');
     });
     this.worker.on('error', () => undefined); // connection trouble: ioredis reconnects, jobs stay in Redis
   }

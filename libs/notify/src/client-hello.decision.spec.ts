@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideClientHello } from './client-hello.decision';
 import { NotifySender } from './notify.sender';
-import { TestReceiver } from './receiver.testing';
+import { TestReceiver } from '@tether/testing';
 
 const hello = { stserverid: 'edge-1', mac: '00408c123456', count: 3 };
 

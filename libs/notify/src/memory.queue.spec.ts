@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryNotificationQueue } from './memory.queue';
 import { NotifySender } from './notify.sender';
 import { Notification } from './notification.types';
-import { fakeClock } from '@tether/testing';
-import { Received, TestReceiver } from './receiver.testing';
+import { fakeClock, Received, TestReceiver } from '@tether/testing';
 
 const connect = (mac: string, count = 1): Notification => ({ kind: 'client_connect', stserverid: 'edge-1', mac, count, srcaddr: '10.0.0.9' });
 const disconnect = (mac: string, count = 1): Notification => ({ kind: 'client_disconnect', stserverid: 'edge-1', mac, count });
@@ -104,13 +103,14 @@ describe('MemoryNotificationQueue (real HTTP receiver, manual clock)', () => {
   it('gives up after the configured attempts and on a refusal (4xx), then sends the next one', async () => {
     const { clock, q } = setup();
     const gaveUp: string[] = [];
+    const retrying: string[] = [];
     const q2 = new MemoryNotificationQueue({
       urls: [rx.url()],
       sender,
       clock,
       random: () => 0,
       retry: { baseMs: 10, maxDelayMs: 10, attempts: 2 },
-      hooks: { gaveUp: (n, _u, reason) => gaveUp.push(`${n.kind} ${reason}`) },
+      hooks: { gaveUp: (n, _u, reason) => gaveUp.push(`${n.kind} ${reason}`), retrying: (n, _u, reason) => retrying.push(`${n.kind} ${reason}`) },
     });
     rx.reply = (r) => ({ status: action(r) === 'client_connect' ? 500 : 404 });
     await q2.enqueue(connect('00408c0000c1'));
@@ -121,6 +121,7 @@ describe('MemoryNotificationQueue (real HTTP receiver, manual clock)', () => {
     await rx.waitFor(3);
     await settle();
     assert.deepEqual(gaveUp, ['client_connect answered 500', 'client_disconnect answered 404']);
+    assert.deepEqual(retrying, ['client_connect answered 500'], 'the first of two attempts is retried; a refusal is not');
     assert.equal(q2.pending, 0);
     await q2.close();
     await q.close();

@@ -85,6 +85,7 @@ export class MemoryNotificationQueue implements NotificationQueue {
         if (o.done) {
           if (answer) this.opts.hooks?.delivered?.(item.n, url, answer, item.deliveryId);
         } else if (o.retry && item.attempts < this.retry.attempts) {
+          this.opts.hooks?.retrying?.(item.n, url, o.reason, item.deliveryId);
           const t = this.clock.setTimeout(() => {
             this.timers.delete(t);
             this.attempt(key, url);

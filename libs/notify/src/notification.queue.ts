@@ -11,6 +11,8 @@ export interface NotificationQueue {
 /** What a queue reports to its owner (logging, metrics, acting on a client_connect redirect). */
 export interface DeliveryHooks {
   delivered?(n: Notification, url: string, answer: NotifyAnswer, deliveryId: string): void;
+  /** An attempt failed (no answer, 408, 429, 5xx) and the notification will be tried again. */
+  retrying?(n: Notification, url: string, reason: string, deliveryId: string): void;
   /** Attempts exhausted or a permanent refusal: the notification is dropped for that receiver. */
   gaveUp?(n: Notification, url: string, reason: string, deliveryId: string): void;
 }

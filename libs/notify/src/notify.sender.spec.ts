@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestPki } from '@tether/testing';
+import { TestPki, TestReceiver } from '@tether/testing';
 import { NotifySender, NotifyUnreachableError } from './notify.sender';
 import { Notification } from './notification.types';
-import { TestReceiver } from './receiver.testing';
 
 const s = 'my_o3c_server';
 const mac = '00408c123456';

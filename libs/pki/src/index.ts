@@ -15,3 +15,5 @@ export { createCrl, parseCrl, serialOf, normalizeSerial, CRL_REASONS } from './c
 export type { CreateCrlOptions, CrlReason, ParsedCrl, RevokedEntry } from './crl.service';
 export { revokeCertificate, publishCrl, readRevoked, revocationPaths, CRL_DAYS } from './revocation.store';
 export type { CrlOptions, CrlResult, RevokeOptions } from './revocation.store';
+export { deviceTlsOptions } from './device-tls.options';
+export { peerCommonName } from './peer-name';

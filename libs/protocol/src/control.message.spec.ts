@@ -30,4 +30,9 @@ describe('isHello', () => {
     assert.equal(isHello({ ...hello, maxConn: 0 } as HelloMessage, '00408c123456'), false);
     assert.equal(isHello({ ...hello, servers: 'a:1' as unknown as string[] } as HelloMessage, '00408c123456'), false);
   });
+
+  it('accepts an optional string oak (a factory device to a dispatcher) and nothing else in its place', () => {
+    assert.equal(isHello({ ...hello, oak: '5A8A-26D0-52AC' } as HelloMessage, '00408c123456'), true);
+    assert.equal(isHello({ ...hello, oak: 42 as unknown as string } as HelloMessage, '00408c123456'), false);
+  });
 });

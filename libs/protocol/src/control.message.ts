@@ -11,6 +11,8 @@ export interface HelloMessage {
   /** The device's server list (`root.RemoteService.ServerList`). */
   servers: string[];
   firmware: string;
+  /** Owner authentication key of a device in factory state (only a dispatcher reads it). */
+  oak?: string;
 }
 
 /** Edge -> agent: move to `server` if it is in the device's list (the agent answers OK either way). */
@@ -28,6 +30,15 @@ export interface SetServersCommand {
   type: 'set-servers';
   servers: string[];
 }
+/**
+ * Dispatcher -> agent: the device was registered to a provider; from now on it connects to `servers` and
+ * trusts only `caPem` (the provider CA), as if the dispatcher had reconfigured a factory-reset camera.
+ */
+export interface ProvisionCommand {
+  type: 'provision';
+  servers: string[];
+  caPem: string;
+}
 /** Edge -> agent after hello: the device is accepted and reachable. */
 export interface AcceptedMessage {
   type: 'accepted';
@@ -41,7 +52,7 @@ export interface CommandResult {
   detail?: string;
 }
 
-export type ControlCommand = RedirectCommand | ReconnectCommand | RestartCommand | SetServersCommand;
+export type ControlCommand = RedirectCommand | ReconnectCommand | RestartCommand | SetServersCommand | ProvisionCommand;
 export type AgentMessage = HelloMessage | CommandResult;
 export type EdgeMessage = ControlCommand | AcceptedMessage;
 
@@ -83,6 +94,7 @@ export function isHello(msg: { type: string }, mac: Mac): msg is HelloMessage {
     Number.isInteger(h.protocolVersion) &&
     Number.isInteger(h.maxConn) &&
     h.maxConn > 0 &&
-    Array.isArray(h.servers)
+    Array.isArray(h.servers) &&
+    (h.oak === undefined || typeof h.oak === 'string')
   );
 }

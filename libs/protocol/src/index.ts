@@ -9,4 +9,6 @@ export * from './http.headers';
 export * from './edge-link.grpc';
 export * from './channel-socket';
 export * from './write-coalescer';
+export * from './device-handshake';
+export * from './host-key';
 export * from './http-digest';

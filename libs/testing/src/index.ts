@@ -13,3 +13,4 @@ export * from './shell-words';
 export * from './digest-client';
 export * from './fd-limit.fixture';
 export * from './fake-clock';
+export * from './notification-receiver.fixture';

@@ -43,7 +43,8 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
     const tls = config.listen_admin_https ? adminTlsOptions(config) : null;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.route(req, res).catch((err: Error) => {
-        this.log.error(`${req.url}: ${err.message}`);
+        // The path only: a query may carry a password (dispatch.cgi's pass).
+        this.log.error(`${(req.url ?? '/').split('?')[0]}: ${err.message}`);
         if (!res.headersSent) replyFailure(res, 500, 'Internal Server Error');
         else res.destroy();
       });

@@ -4,7 +4,8 @@ import type { PresenceRecord } from '@tether/presence';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
 import type { ClientArg } from './command-args';
 
-export type AdminCommand = 'redirect' | 'reconnect' | 'restart';
+/** set-servers: dispatch.cgi moving an account's devices to its new server list. */
+export type AdminCommand = 'redirect' | 'reconnect' | 'restart' | 'set-servers';
 
 /** What a command CGI answers: 200 (`OK`) or an error status with its O3C reason. */
 export type CommandOutcome = { status: 200; detail: string } | { status: number; reason: string };
@@ -25,7 +26,7 @@ export class DeviceCommander {
     this.log = deps.logger.child('control');
   }
 
-  async send(client: ClientArg, command: AdminCommand, server?: string): Promise<CommandOutcome> {
+  async send(client: ClientArg, command: AdminCommand, server?: string, servers?: string[]): Promise<CommandOutcome> {
     const name = client.count === undefined ? client.mac : formatConnectionId({ count: client.count, mac: client.mac });
     const notConnected = { status: 404, reason: `Client ${name} is not connected` };
     let record: PresenceRecord | null;
@@ -45,6 +46,7 @@ export class DeviceCommander {
         epoch: record.epoch,
         command,
         ...(server ? { server } : {}),
+        ...(servers ? { servers } : {}),
       });
     } catch (err) {
       const e = TunnelError.from(err);

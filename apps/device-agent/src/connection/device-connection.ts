@@ -30,6 +30,8 @@ export interface DeviceConnectionOptions {
   servers: string[];
   maxConn: number;
   firmware: string;
+  /** Owner authentication key, sent in hello while the device is in factory state (a dispatcher reads it). */
+  oak?: string;
   target: ChannelTarget;
   clock: Clock;
   logger: Logger;
@@ -41,8 +43,15 @@ export interface DeviceConnectionOptions {
   /** Called when the device "restarts" (restart command); resolves when it is up again. */
   onRestart?(): Promise<void>;
   onServersChanged?(servers: string[]): void;
+  /** A dispatcher registered the device to a provider: it now trusts the provider CA and serves its servers. */
+  onProvisioned?(servers: string[]): void;
+  /** The dispatcher a factory device started with (servers and the CA of its certificate): asked again once provisioned servers stop answering. */
+  home?: { servers: string[]; caPem: string };
   onState?(state: 'connected' | 'disconnected', server: string): void;
 }
+
+/** Passes over a provisioned device's list that fail in a row before it asks its dispatcher again. */
+const PASSES_BEFORE_HOME = 3;
 
 /** Cipher order measured fastest with ssh2's native binding (AES-GCM uses AES-NI). */
 const SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr'];
@@ -58,6 +67,8 @@ const SSH_KEX = ['ecdh-sha2-nistp256', 'curve25519-sha256', 'curve25519-sha256@l
  */
 export class DeviceConnection {
   servers: string[];
+  /** The CA server certificates must chain to: the dispatcher's in factory state, the provider's once provisioned. */
+  private caPem: string;
   /** Successful connections since (virtual) restart: the `count` of `count.mac`. */
   count = 1;
   private running = false;
@@ -72,11 +83,18 @@ export class DeviceConnection {
    */
   private tlsSession?: Buffer;
   private secureContext?: tls.SecureContext;
+  /** Set once a dispatcher sent `provision`. */
+  private provisioned = false;
+  /** `provision` messages obeyed (askHome tells whether its visit brought one). */
+  private provisions = 0;
+  /** Passes over the provider's list that failed in a row. */
+  private failedPasses = 0;
   private readonly log: Logger;
   connectedTo?: string;
 
   constructor(private readonly o: DeviceConnectionOptions) {
     this.servers = [...o.servers];
+    this.caPem = o.caPem;
     this.log = o.logger;
   }
 
@@ -130,16 +148,60 @@ export class DeviceConnection {
         } catch (err) {
           if (!this.running) return;
           this.log.warn(statusLine(this.mac, server, err as Error));
+          // Redirected before being accepted (the server's client_hello): go there now, not down the list.
+          if (this.redirectTo) break;
         }
       }
       if (!this.running) return;
+      if (served) this.failedPasses = 0;
+      else if (this.provisioned && this.o.home && ++this.failedPasses >= PASSES_BEFORE_HOME) {
+        this.failedPasses = 0;
+        // A new list from the dispatcher is a fresh start; otherwise the backoff keeps growing, so a provider
+        // outage does not turn into a loop through the dispatcher.
+        if (await this.askHome()) served = true;
+        if (!this.running) return;
+      }
       if (served) {
         this.o.backoff.reset();
         await this.sleep(this.redirectTo ? 0 : Math.floor(Math.random() * this.o.reconnectJitterMs));
-      } else {
+      } else if (!this.redirectTo) {
         await this.sleep(this.o.backoff.next());
       }
     }
+  }
+
+  /**
+   * A provisioned device none of whose servers answers goes back to its dispatcher (as a real one would after
+   * its provider moved): a registered device is provisioned again with the account's current list. True when
+   * it was; otherwise the provider's list and CA are restored (an unregistered device is held at the dispatcher
+   * until that connection ends).
+   */
+  private async askHome(): Promise<boolean> {
+    const home = this.o.home!;
+    const provider = { servers: this.servers, caPem: this.caPem };
+    const before = this.provisions;
+    this.log.notice(`${this.mac}: none of ${this.servers.join(',')} answered; asking the dispatcher ${home.servers.join(',')} again`);
+    this.trust(home.caPem);
+    for (const server of home.servers) {
+      if (!this.running) break;
+      try {
+        await this.session(server);
+        break;
+      } catch (err) {
+        if (this.running) this.log.warn(statusLine(this.mac, server, err as Error));
+      }
+    }
+    if (this.provisions !== before) return true;
+    this.servers = provider.servers;
+    this.trust(provider.caPem);
+    return false;
+  }
+
+  /** The CA server certificates must chain to from now on; the TLS context and session of the old one go. */
+  private trust(caPem: string): void {
+    this.caPem = caPem;
+    this.secureContext = undefined;
+    this.tlsSession = undefined;
   }
 
   /** One connection to `server`; resolves when an accepted connection ends, rejects if it never was. */
@@ -196,7 +258,7 @@ export class DeviceConnection {
   private startTls(raw: net.Socket, host: string): tls.TLSSocket {
     // One secure context per device: building it parses key, certificate and CA, and in a reconnect
     // storm that was most of the agents' CPU (measured by the fleet bench).
-    this.secureContext ??= tls.createSecureContext({ cert: this.o.identity.certPem, key: this.o.identity.keyPem, ca: this.o.caPem });
+    this.secureContext ??= tls.createSecureContext({ cert: this.o.identity.certPem, key: this.o.identity.keyPem, ca: this.caPem });
     const socket = tls.connect({
       socket: raw,
       secureContext: this.secureContext,
@@ -260,6 +322,8 @@ export class DeviceConnection {
         maxConn: this.o.maxConn,
         servers: this.servers,
         firmware: this.o.firmware,
+        // Always: the dispatcher records what each hello carries, also when a provisioned device comes back.
+        ...(this.o.oak ? { oak: this.o.oak } : {}),
       }),
     );
     ch.on('data', (chunk: Buffer) => {
@@ -286,6 +350,16 @@ export class DeviceConnection {
             ch.write(encodeControl({ type: 'result', command: 'restart', ok: true, detail: 'OK' }));
             void this.restart();
             break;
+          case 'provision':
+            // Only the dispatcher may hand the device (and the CA it trusts) to a provider; a provider's server may not.
+            if (!this.o.home?.servers.includes(server)) {
+              ch.write(encodeControl({ type: 'result', command: 'provision', ok: false, detail: 'provision is accepted only from the dispatcher' }));
+              this.log.warn(`${this.mac}: ignored provision from ${server}: not its dispatcher`);
+              break;
+            }
+            ch.write(encodeControl({ type: 'result', command: 'provision', ok: true, detail: 'OK' }));
+            this.provision(msg.servers, msg.caPem);
+            break;
           case 'set-servers':
             this.servers = [...msg.servers];
             this.o.onServersChanged?.(this.servers);
@@ -294,6 +368,20 @@ export class DeviceConnection {
         }
       }
     });
+  }
+
+  /**
+   * The dispatcher's reconfiguration of a factory device: new server list and CA (the old TLS context and
+   * session belong to the dispatcher), then a reconnect, which walks the new list.
+   */
+  private provision(servers: string[], caPem: string): void {
+    this.servers = [...servers];
+    this.trust(caPem);
+    this.provisioned = true;
+    this.provisions++;
+    this.log.notice(`${this.mac}: provisioned by the dispatcher, servers ${servers.join(',')}`);
+    this.o.onProvisioned?.(this.servers);
+    this.drop();
   }
 
   /** A virtual reboot: drop the connection, wait for the device to come back, count starts over. */

@@ -21,6 +21,8 @@ export interface FleetOptions {
   /** Spread the first connections of a large fleet over this many ms. */
   rampMs: number;
   firmware: string;
+  /** Owner authentication key of a single device in factory state (hello and root.RemoteService.OAK). */
+  oak?: string;
   logger: Logger;
   clock: Clock;
 }
@@ -39,6 +41,9 @@ export class DeviceFleet {
         servers: o.servers,
         maxConn: o.maxConn,
         firmware: o.firmware,
+        oak: o.oak,
+        // A device with an OAK starts in factory state: its servers and CA are its dispatcher's.
+        ...(o.oak ? { home: { servers: o.servers, caPem: o.caPem } } : {}),
         target: this.targetFor(identity.mac, () => device),
         clock: o.clock,
         logger: o.logger,
@@ -48,6 +53,7 @@ export class DeviceFleet {
         backoff: new Backoff({ baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs }),
         onRestart: () => new Promise((r) => o.clock.setTimeout(r, 1000)),
         onServersChanged: (list) => this.cameras.get(identity.mac)?.setServerList(list),
+        onProvisioned: (list) => this.cameras.get(identity.mac)?.setServerList(list),
       });
       this.devices.push(device);
     }
@@ -64,6 +70,7 @@ export class DeviceFleet {
       auth: t.auth,
       nonceTtlMs: t.nonceTtlMs,
       firmware: this.o.firmware,
+      oak: this.o.oak,
       onServerListChange: (list) => (device().servers = [...list]),
       onRestart: () => void device().restart(),
     });

@@ -33,5 +33,6 @@ export function cameraParams(c: CameraConfig, serverList: readonly string[]): Ar
     ['root.RemoteService.ProxyLogin', ''],
     ['root.RemoteService.ProxyPassword', ''],
     ['root.RemoteService.ProxyAuth', 'basic'],
+    ...(c.oak ? ([['root.RemoteService.OAK', c.oak]] as Array<[string, string]>) : []),
   ];
 }

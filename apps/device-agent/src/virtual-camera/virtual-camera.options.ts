@@ -17,6 +17,8 @@ export interface VirtualCameraOptions {
   firmware?: string;
   /** Default 'AXIS Virtual Camera'. */
   model?: string;
+  /** Owner authentication key, listed as root.RemoteService.OAK (as printed on a real camera's label). */
+  oak?: string;
   /** Called when param.cgi changes the server list (not for setServerList()). */
   onServerListChange?(list: string[]): void;
   /** Called after the restart.cgi response has been sent. */
@@ -57,6 +59,8 @@ export interface CameraConfig {
   realm: string;
   auth: CameraAuth;
   nonceTtlMs: number | undefined;
+  /** Empty: the camera has none to show. */
+  oak: string;
 }
 
 export const MAX_FPS = 60;
@@ -110,5 +114,6 @@ export function resolveOptions(o: VirtualCameraOptions): CameraConfig {
     realm: `AXIS_${o.mac.toUpperCase()}`,
     auth: o.auth ?? 'both',
     nonceTtlMs: o.nonceTtlMs,
+    oak: o.oak ?? '',
   };
 }

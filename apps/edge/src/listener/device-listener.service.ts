@@ -3,17 +3,16 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer } from 'ssh2';
 import { ListenAddress, boundAddress, formatListen } from '@tether/config';
-import { coalesceWrites, normalizeMac } from '@tether/protocol';
+import { HandshakeError, coalesceWrites, deviceHandshake, normalizeMac, tunnelHostKey } from '@tether/protocol';
+import { deviceTlsOptions, peerCommonName } from '@tether/pki';
 import { CrlService } from '../crl/crl.service';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
+import { ClientHelloGate } from '../notifications/client-hello.gate';
+import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceSession } from '../sessions/device-session';
 import { AdmissionGate } from './admission.gate';
-import { HandshakeError, deviceHandshake } from './device-handshake';
-import { edgeHostKey } from './host-key';
-import { peerCommonName } from './peer-name';
 import { trimFinishedKex } from './ssh-state.trim';
-import { deviceTlsOptions } from './tls-options';
 
 interface Arrival {
   mac: string;
@@ -61,6 +60,8 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
     private readonly registry: DeviceRegistry,
+    @Optional() private readonly helloGate?: ClientHelloGate,
+    @Optional() private readonly notifier?: EdgeNotifier,
     @Optional() private readonly crl?: CrlService,
   ) {
     this.log = deps.logger.child('client');
@@ -82,7 +83,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
     if (!listen) return;
     this.ssh = new SshServer(
       {
-        hostKeys: [edgeHostKey()],
+        hostKeys: [tunnelHostKey()],
         keepaliveInterval: config.keepalive * 1000 * EDGE_KEEPALIVE_FACTOR,
         keepaliveCountMax: EDGE_KEEPALIVE_MISSES,
         algorithms: { cipher: SSH_CIPHERS as never },
@@ -124,6 +125,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
       });
     });
     this.log.notice(`listen_client on ${formatListen(this.address())}`);
+    this.notifier?.serverUp();
   }
 
   /**
@@ -224,7 +226,9 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
         });
         if (this.crl && !this.crl.watch(session, arrival.socket)) return arrival.release();
         this.deps.metrics.deviceHandshake('ok');
-        this.registry.accept(session).then(arrival.release, (err: Error) => {
+        // client_hello first: the device is claimed (presence, status.cgi) only once the receivers accept it.
+        const admitted = this.helloGate ? this.helloGate.admit(session) : Promise.resolve(true);
+        admitted.then((ok) => (ok ? this.registry.accept(session) : undefined)).then(arrival.release, (err: Error) => {
           arrival.release();
           this.log.error(`could not register device: ${err.message}`, session.logCtx);
           session.close('presence unavailable');

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Client, Connection, Server } from 'ssh2';
-import { edgeHostKey } from './host-key';
+import { tunnelHostKey } from '@tether/protocol';
 import { trimFinishedKex } from './ssh-state.trim';
 
 /** A real ssh2 server and client over loopback; the server's connection is trimmed once the client is in. */
@@ -10,7 +10,7 @@ async function connected(kex?: string[]): Promise<{ server: Server; client: Clie
   let conn!: Connection;
   const holder: { server?: Server } = {};
   const ready = new Promise<void>((resolve) => {
-    const server = new Server({ hostKeys: [edgeHostKey()] }, (c) => {
+    const server = new Server({ hostKeys: [tunnelHostKey()] }, (c) => {
       conn = c;
       c.on('authentication', (ctx) => ctx.accept());
       c.on('ready', () => resolve());

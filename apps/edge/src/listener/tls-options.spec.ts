@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { parseConfig } from '@tether/config';
 import { TestPki } from '@tether/testing';
-import { peerCommonName } from './peer-name';
-import { deviceTlsOptions } from './tls-options';
+import { deviceTlsOptions, peerCommonName } from '@tether/pki';
 
 interface Seen {
   reused: boolean;

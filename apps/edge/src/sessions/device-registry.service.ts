@@ -1,6 +1,7 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { PresenceRecord } from '@tether/presence';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
+import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { EdgeCounters } from '../status/edge-counters';
 import { edgeAddress } from '../edge.identity';
 import { DeviceSession } from './device-session';
@@ -25,6 +26,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(EDGE_DEPS) private readonly deps: EdgeDeps,
     private readonly counters: EdgeCounters,
+    @Optional() private readonly notifier?: EdgeNotifier,
   ) {
     this.edgeId = deps.config.stserverid;
     this.address = edgeAddress(deps.config);
@@ -86,6 +88,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     if (previous && previous.edgeId !== this.edgeId) this.evictRemote(previous);
     session.send({ type: 'accepted', epoch });
     this.log.notice(`accepted (epoch ${epoch})`, session.logCtx);
+    this.notifier?.connected(session);
   }
 
   private evictRemote(prev: PresenceRecord): void {
@@ -112,6 +115,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     this.deps.metrics.devicesConnected(-1);
     this.counters.closed(reason);
     this.log.notice(`disconnected: ${reason}`, session.logCtx);
+    this.notifier?.disconnected(session);
     if (this.sessions.get(session.mac) !== session) return;
     this.sessions.delete(session.mac);
     this.deps.presence

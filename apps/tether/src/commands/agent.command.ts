@@ -79,7 +79,8 @@ export const agentCommand: CommandSpec = {
     { name: 'config', value: 'FILE', help: 'File of `flag = value` lines (any flag below); flags given here win.' },
     { name: 'servers', value: 'HOST:PORT[,...]', help: 'Server list, tried in order.' },
     { name: 'cert', value: 'FILE', help: 'Device certificate and key (PEM); its CN is the MAC.' },
-    { name: 'ca', value: 'FILE', help: 'Provider CA (stserver_ca.crt) the server certificate must chain to.' },
+    { name: 'ca', value: 'FILE', help: 'Provider CA (stserver_ca.crt) the server certificate must chain to; in factory state, the CA of the dispatcher\'s certificate.' },
+    { name: 'oak', value: 'XXXX-XXXX-XXXX', help: 'Owner authentication key of a device in factory state (sent to the dispatcher; the virtual camera lists it).' },
     { name: 'target', value: 'URL', help: 'The device web server to expose, e.g. http://192.168.0.90.' },
     { name: 'simulate', help: 'Serve a built-in virtual camera (VAPIX subset) instead of --target.' },
     { name: 'count', value: 'N', help: 'Run N devices with consecutive MACs from --mac.', default: '1' },
@@ -107,6 +108,9 @@ export const agentCommand: CommandSpec = {
     if (!caFile) throw new UsageError('--ca (provider CA) is required');
     const targetUrl = str(flags, 'target');
     if (!targetUrl === !flags.simulate) throw new UsageError('give exactly one of --target URL and --simulate');
+    const oak = str(flags, 'oak');
+    if (oak !== undefined && !/^[0-9A-Fa-f]{4}(-?[0-9A-Fa-f]{4}){2}$/.test(oak)) throw new UsageError('--oak must look like 5A8A-26D0-52AC');
+    if (oak !== undefined && count !== 1) throw new UsageError('--oak is one device (each device has its own OAK)');
     const level = int(flags, 'loglevel') ?? 3;
     const logger = new Logger({ level: Math.min(level, LOG_LEVELS.debug) as LogLevel }).child('agent');
     const t = targetUrl ? parseTarget(targetUrl) : undefined;
@@ -131,11 +135,12 @@ export const agentCommand: CommandSpec = {
       backoffMaxMs: 60_000,
       rampMs: int(flags, 'ramp') ?? 0,
       firmware: '11.11.0-tether',
+      oak,
       logger,
       clock: systemClock,
     });
     fleet.start();
-    logger.notice(`${count} device(s) starting, servers ${servers.join(',')}`);
+    logger.notice(`${count} device(s) starting, servers ${servers.join(',')}${oak ? `, OAK ${oak}` : ''}`);
     const stop = () => {
       fleet.stop();
       process.exit(0);

@@ -6,7 +6,7 @@ import { GatewayModule } from '@tether/app-gateway';
 import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { CommandSpec, str } from '../cli/flags';
-import { makeBus, makeEdgeLink, makePresence, makeShortcuts, startLogRelay, systemClock } from '../runtime/adapters';
+import { makeBus, makeEdgeLink, makeNotifications, makePresence, makeShortcuts, startLogRelay, systemClock } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
 import { ConfigReloader, reloadOnSignal } from '../runtime/config-reload';
 import { configFromFlags } from '../runtime/load-config';
@@ -124,7 +124,21 @@ export const serverCommand: CommandSpec = {
     startLogRelay(bus, logger);
     // One shortcut store for the gateway and control of this process (memory unless redis_url is set).
     const shortcuts = makeShortcuts(config, logger);
-    const deps = { config, live, presence, edgeLink: local, shortcuts, logger, bus, metrics, clock: systemClock };
+    // One queue for the edge (enqueue) and control (delivery): in memory unless redis_url is set.
+    const notifications = makeNotifications(config, logger);
+    const deps = {
+      config,
+      live,
+      presence,
+      edgeLink: local,
+      shortcuts,
+      logger,
+      bus,
+      metrics,
+      clock: systemClock,
+      notifications: notifications.edge,
+      notificationDelivery: notifications.control,
+    };
     const app = await startApps(
       [
         EdgeModule.register(deps),

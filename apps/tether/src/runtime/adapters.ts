@@ -6,7 +6,9 @@ import { GrpcEdgeLink } from '@tether/protocol';
 import { MemoryShortcutStore, RedisShortcutStore, ShortcutStore } from '@tether/shortcuts';
 import { LOG_LEVELS, Logger, TetherMetrics, noopMetrics, systemClock } from '@tether/telemetry';
 
-// The logger and metrics of a server process come from makeTelemetry (./telemetry.ts).
+// The logger and metrics of a server process come from makeTelemetry (./telemetry.ts); notifications from
+// makeNotifications (./notifications.ts: BullMQ when redis_url is set, otherwise in-process).
+export { makeNotifications } from './notifications';
 
 /** Redis when redis_url is set (the cluster), otherwise in-process (one process holds everything). */
 export function makePresence(config: TetherConfig, logger: Logger, metrics: TetherMetrics = noopMetrics): PresenceStore {

@@ -2,9 +2,9 @@ import type { DynamicModule } from '@nestjs/common';
 import { ConfigHolder, TetherConfig } from '@tether/config';
 import { EdgeClusterMember, type EdgeDeps } from '@tether/app-edge';
 import { GatewayClusterMember, type GatewayDeps } from '@tether/app-gateway';
-import type { ConfigReload } from '@tether/app-control';
+import type { ConfigReload, NotificationDeliveries } from '@tether/app-control';
 import { ParsedFlags, str } from '../cli/flags';
-import { makeBus, makeEdgeLink, makePresence, makeShortcuts, startLogRelay, systemClock } from './adapters';
+import { makeBus, makeEdgeLink, makeNotifications, makePresence, makeShortcuts, startLogRelay, systemClock } from './adapters';
 import { startApps, untilSignal } from './app-runner';
 import { ConfigReloader, answerConfigReloads, reloadOnSignal } from './config-reload';
 import { configFromFlags } from './load-config';
@@ -12,7 +12,7 @@ import { countReloads, makeTelemetry } from './telemetry';
 import { TelemetryModule } from './telemetry.module';
 
 /** The adapters every app of a separate (clustered) process gets: each app declares the same set. */
-export type ClusterDeps = EdgeDeps & GatewayDeps & { reload: ConfigReload };
+export type ClusterDeps = EdgeDeps & GatewayDeps & { reload: ConfigReload; notificationDelivery: NotificationDeliveries };
 
 /** Validates the configuration, builds the cluster adapters, boots `modules` and lives until a signal. */
 export async function runClusterApps(
@@ -28,6 +28,8 @@ export async function runClusterApps(
   const live = new ConfigHolder(config, systemClock.now);
   const reload = countReloads(new ConfigReloader({ file: str(flags, 'config') ?? null, live, logger }), metrics);
   reloadOnSignal(reload);
+  // Edges queue (enqueue only), control delivers (the worker); each opens its Redis connections on first use.
+  const notifications = makeNotifications(config, logger);
   const deps: ClusterDeps = {
     config,
     live,
@@ -39,6 +41,8 @@ export async function runClusterApps(
     bus,
     metrics,
     clock: systemClock,
+    notifications: notifications.edge,
+    notificationDelivery: notifications.control,
   };
   startLogRelay(bus, logger);
   const app = await startApps([...modules(deps), TelemetryModule.register({ telemetry, live })], logger);

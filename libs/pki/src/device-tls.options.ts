@@ -11,12 +11,13 @@ const VERSIONS: Array<[SecureVersion, keyof TetherConfig]> = [
 ];
 
 /**
- * TLS for listen_client: our certificate, devices must present one signed by ca_cert_file (enforced in
- * DeviceListener.onSecure, see rejectUnauthorized).
+ * TLS for a device listener (an edge's listen_client, the dispatcher's dispatcher_listen): our certificate;
+ * devices must present one signed by ca_cert_file, which the listener checks on the finished handshake
+ * (see rejectUnauthorized).
  */
 export function deviceTlsOptions(config: TetherConfig): TlsOptions {
-  if (!config.cert_file) throw new Error('listen_client needs cert_file (server certificate and key)');
-  if (!config.ca_cert_file) throw new Error('listen_client needs ca_cert_file (the CA that signs device certificates)');
+  if (!config.cert_file) throw new Error('a device listener (listen_client, dispatcher_listen) needs cert_file (server certificate and key)');
+  if (!config.ca_cert_file) throw new Error('a device listener (listen_client, dispatcher_listen) needs ca_cert_file (the CA that signs device certificates)');
   const pem = readFileSync(config.cert_file);
   const enabled = VERSIONS.filter(([, key]) => !config[key]).map(([v]) => v);
   if (!enabled.length) throw new Error('every TLS version is disabled (client_disable_tls_*)');

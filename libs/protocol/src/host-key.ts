@@ -4,11 +4,11 @@ import { utils as sshUtils } from 'ssh2';
 type ParsedKey = Exclude<ReturnType<typeof sshUtils.parseKey>, Error | unknown[]>;
 
 /**
- * The edge's SSH host key (ephemeral: the agents do not pin it, TLS authenticated the edge). ssh2 signs
+ * The SSH host key of a device listener, edge or dispatcher (ephemeral: the agents do not pin it, TLS authenticated the server). ssh2 signs
  * with the key's PEM text, which OpenSSL parses again at every signature (~330 µs of ~360 µs per device
  * arrival, measured); the key returned here signs with a parsed KeyObject instead (~30 µs).
  */
-export function edgeHostKey(): { key: ParsedKey } {
+export function tunnelHostKey(): { key: ParsedKey } {
   const parsed = generateParsable();
   const keyObject = createPrivateKey(parsed.getPrivatePEM());
   // ssh2 accepts any object that carries its parsed-key marker; everything but sign() is inherited.
