@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TunnelError, formatConnectionId } from '@tether/protocol';
-import type { PresenceRecord } from '@tether/presence';
+import { TunnelError } from '@tether/protocol';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
 import type { ClientArg } from './command-args';
+import { clientName, locateDevice } from './device-locator';
 
 /** set-servers: dispatch.cgi moving an account's devices to its new server list. */
 export type AdminCommand = 'redirect' | 'reconnect' | 'restart' | 'set-servers';
 
 /** What a command CGI answers: 200 (`OK`) or an error status with its O3C reason. */
 export type CommandOutcome = { status: 200; detail: string } | { status: number; reason: string };
-
-const countOf = (connectionId: string) => Number(connectionId.split('.')[0]);
 
 /**
  * Sends redirect/reconnect/restart to a device wherever it is connected: presence says which edge
@@ -27,17 +25,10 @@ export class DeviceCommander {
   }
 
   async send(client: ClientArg, command: AdminCommand, server?: string, servers?: string[]): Promise<CommandOutcome> {
-    const name = client.count === undefined ? client.mac : formatConnectionId({ count: client.count, mac: client.mac });
-    const notConnected = { status: 404, reason: `Client ${name} is not connected` };
-    let record: PresenceRecord | null;
-    try {
-      record = await this.deps.presence.lookup(client.mac);
-      if (record && !(await this.deps.presence.edgeAlive(record.edgeId))) record = null;
-    } catch (err) {
-      this.log.error(`${command} ${name}: presence lookup failed: ${(err as Error).message}`);
-      return { status: 503, reason: 'Presence store unavailable' };
-    }
-    if (!record || (client.count !== undefined && countOf(record.connectionId) !== client.count)) return notConnected;
+    const name = clientName(client);
+    const found = await locateDevice(this.deps, client, command);
+    if (!('record' in found)) return found;
+    const { record } = found;
 
     let reply;
     try {
@@ -58,7 +49,7 @@ export class DeviceCommander {
     if (!reply.ok) {
       this.log.warn(`${what} on edge ${record.edgeId} failed: ${reply.detail}`);
       // The device left between the lookup and the command (or a newer connection took over).
-      if (/not connected|disconnected/.test(reply.detail)) return notConnected;
+      if (/not connected|disconnected/.test(reply.detail)) return { status: 404, reason: `Client ${name} is not connected` };
       if (/did not answer/.test(reply.detail)) return { status: 504, reason: `Client ${name} did not answer the ${command} command` };
       return { status: 502, reason: `Client ${name} refused the ${command} command: ${reply.detail}` };
     }
