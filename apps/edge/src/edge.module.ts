@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EdgeDrain } from './drain/edge-drain.service';
 import { EDGE_DEPS, EdgeDeps } from './edge.deps';
 import { DeviceListener } from './listener/device-listener.service';
 import { DeviceRegistry } from './sessions/device-registry.service';
@@ -13,7 +14,7 @@ export class EdgeModule {
   static register(deps: EdgeDeps): DynamicModule {
     return {
       module: EdgeModule,
-      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeClusterMember, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeClusterMember, DeviceTunnelService, DeviceListener, TunnelGrpcServer, EdgeDrain],
       exports: [DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
     };
   }

@@ -22,8 +22,25 @@ export class ChannelPool {
   private opening = 0;
   private readonly waiting: Array<{ resolve(ch: DeviceChannel): void; reject(e: TunnelError): void }> = [];
   private closed = false;
+  /** Called whenever no channel is leased any more (a retiring session waits for it). */
+  onIdle?: () => void;
 
   constructor(private readonly opts: ChannelPoolOptions) {}
+
+  /** Channels held by a stream (or being opened for one) and leases waiting for a channel. */
+  get busy(): number {
+    return this.all.size - this.idle.length + this.opening + this.waiting.length;
+  }
+
+  /** Closes the channels no stream holds (a retiring session opens no more). */
+  closeIdle(): void {
+    for (const ch of this.idle.splice(0)) ch.destroy();
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.onIdle && this.busy === 0) this.onIdle();
+  }
 
   get size(): number {
     return this.all.size + this.opening;
@@ -62,7 +79,10 @@ export class ChannelPool {
   giveBack(ch: DeviceChannel): void {
     const w = this.waiting.shift();
     if (w) w.resolve(ch);
-    else this.idle.push(ch);
+    else if (this.onIdle) {
+      ch.destroy(); // retiring: nothing more will lease it
+      this.checkIdle();
+    } else this.idle.push(ch);
   }
 
   /** @internal a channel that is gone: its slot may serve a waiting lease */
@@ -71,6 +91,7 @@ export class ChannelPool {
     const i = this.idle.indexOf(ch);
     if (i >= 0) this.idle.splice(i, 1);
     this.serveWaiting();
+    this.checkIdle();
   }
 
   private serveWaiting(): void {
