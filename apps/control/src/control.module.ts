@@ -12,6 +12,8 @@ import { DebugCgi } from './debug/debug.cgi';
 import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
+import { RebalanceCgi } from './rebalance/rebalance.cgi';
+import { Rebalancer } from './rebalance/rebalancer.service';
 import { ShortcutCgi } from './shortcuts/shortcut.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
@@ -29,6 +31,7 @@ const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [
   MetricsCgi,
   DebugCgi,
   ShortcutCgi,
+  RebalanceCgi,
 ];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */
@@ -41,6 +44,7 @@ export class ControlModule {
         { provide: CONTROL_DEPS, useValue: deps },
         ClusterStatus,
         DeviceCommander,
+        Rebalancer,
         ...ADMIN_CGI_CLASSES,
         { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
         AdminServer,
