@@ -6,9 +6,10 @@ import { controlCommand } from './commands/control.command';
 import { edgeCommand } from './commands/edge.command';
 import { gatewayCommand } from './commands/gateway.command';
 import { pkiCommands } from './commands/pki.command';
+import { rebalanceCommand } from './commands/rebalance.command';
 import { serverCommand } from './commands/server.command';
 
-const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, agentCommand, ...pkiCommands];
+const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, agentCommand, rebalanceCommand, ...pkiCommands];
 
 function topHelp(): string {
   return [
