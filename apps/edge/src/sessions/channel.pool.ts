@@ -32,9 +32,15 @@ export class ChannelPool {
     return this.all.size - this.idle.length + this.opening + this.waiting.length;
   }
 
-  /** Closes the channels no stream holds (a retiring session opens no more). */
+  /** The device is leaving: idle channels close, streams holding one are asked to give it back (GoAway). */
+  get leaving(): boolean {
+    return this.onIdle !== undefined;
+  }
+
+  /** Closes the channels no stream holds and asks the streams that hold one to give it back. */
   closeIdle(): void {
     for (const ch of this.idle.splice(0)) ch.destroy();
+    for (const ch of this.all) ch.goAway();
     this.checkIdle();
   }
 

@@ -588,6 +588,37 @@ describe('ProxyConnection: a device connection that closes', () => {
     assert.equal((await h.user.response()).status, 404);
   });
 
+  it('GoAway on an idle kept-alive stream (the device is leaving its edge): given back at once, the next request routed afresh', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/1'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/1'));
+    s.send(ok('one'));
+    assert.equal((await h.user.response()).body, 'one');
+    s.sink.goAway?.();
+    assert.equal(s.released, true, 'released at a message boundary, not reset');
+    h.devices.set(MAC_A, 'edge-1'); // where presence names it now
+    h.user.write(get(MAC_A, '/2'));
+    const s2 = await streamWith(h.b, 0, devGet(MAC_A, '/2'));
+    s2.send(ok('two'));
+    assert.equal((await h.user.response()).body, 'two');
+    assert.equal(h.a.streams.length, 1);
+  });
+
+  it('GoAway while a request is in flight: its answer still comes over the old stream, the next request goes afresh', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/slow'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/slow'));
+    s.sink.goAway?.();
+    assert.equal(s.released || s.wasReset, false, 'kept while its answer is owed');
+    s.send(ok('slow answer'));
+    assert.equal((await h.user.response()).body, 'slow answer');
+    assert.ok(s.released || s.wasReset, 'given up after the answer');
+    h.devices.set(MAC_A, 'edge-1');
+    h.user.write(get(MAC_A, '/next'));
+    (await streamWith(h.b, 0, devGet(MAC_A, '/next'))).send(ok('next'));
+    assert.equal((await h.user.response()).body, 'next');
+  });
+
   it('a device failing mid-body: the user socket is destroyed, the response left incomplete', async () => {
     await start();
     h.user.write(get(MAC_A, '/big'));

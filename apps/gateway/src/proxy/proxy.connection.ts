@@ -93,6 +93,9 @@ class Binding implements StreamSink {
   fail(err: TunnelError): void {
     this.conn.onDeviceFail(this, err);
   }
+  goAway(): void {
+    this.conn.onDeviceGoAway(this);
+  }
 }
 
 /** `auth`: waiting for a device's challenge (a probe's answer, a swallowed 401) before a request goes out. */
@@ -713,6 +716,18 @@ export class ProxyConnection {
     }
     if (this.respBody || this.respHead) return this.cutShort(b, 'Device closed the connection mid-response');
     if (this.inflight.length) this.retryOrFail(b, new TunnelError('device-error', 'Device closed the connection'));
+  }
+
+  /**
+   * The device is leaving that edge (drain, moved): its old connection closes once no stream holds it.
+   * An idle stream is given back now; a busy one after its answers (doomed); the next request is routed
+   * afresh, to wherever presence says the device is by then. An upgraded connection stays to the end.
+   */
+  onDeviceGoAway(b: Binding): void {
+    if (b !== this.binding || this.phase === 'closed' || this.phase === 'tunnel') return;
+    b.doomed = true;
+    const idle = !this.inflight.length && !this.respBody && !this.respHead && !this.reqBody && this.phase === 'head';
+    if (idle) this.dropBinding(b, 'release');
   }
 
   onDeviceFail(b: Binding, err: TunnelError): void {
