@@ -117,9 +117,14 @@ export class Rebalancer {
   /** Live edges that take devices, each with the MACs it holds (asked directly, as status.cgi does). */
   private async edges(req: RebalanceRequest): Promise<BalanceEdge[]> {
     const live = (await this.deps.presence.listEdges()).filter((e) => !e.draining && e.client);
+    // A redirect names a device address: edges behind one shared address (a single Service) cannot be told apart.
+    const byClient = new Map<string, string[]>();
+    for (const e of live) byClient.set(e.client as string, [...(byClient.get(e.client as string) ?? []), e.edgeId]);
+    for (const [client, ids] of byClient)
+      if (ids.length > 1) req.write(`edges ${ids.sort().join(', ')} left out: they share the device address ${client} (set client_advertise per edge)`);
     const out: BalanceEdge[] = [];
     await Promise.all(
-      live.map(async (e) => {
+      live.filter((e) => byClient.get(e.client as string)?.length === 1).map(async (e) => {
         try {
           const devices = await this.deps.edgeLink.status(e.address);
           out.push({ edgeId: e.edgeId, client: e.client as string, devices: devices.map((d) => d.mac) });

@@ -86,6 +86,16 @@ describe('Rebalancer', () => {
     assert.equal(deps.edgeLink.sent.length, 0);
   });
 
+  it('leaves out edges that share one device address (a redirect cannot choose between them)', async () => {
+    const { deps, clock, rebalancer } = await cluster(6);
+    await deps.presence.announceEdge('e1', 'e1:7000', 10_000, { client: 'svc:8443' });
+    await deps.presence.announceEdge('e2', 'e2:7000', 10_000, { client: 'svc:8443' });
+    const lines: string[] = [];
+    const summary = await drive(clock, rebalancer.run({ rate: 5, dryRun: true, write: (l) => lines.push(l), cancelled: () => false }));
+    assert.equal(lines[0], 'edges e1, e2 left out: they share the device address svc:8443 (set client_advertise per edge)');
+    assert.equal(summary.planned, 0);
+  });
+
   it('stops issuing moves once the caller went away', async () => {
     const { deps, clock, rebalancer } = await cluster(30);
     let gone = false;

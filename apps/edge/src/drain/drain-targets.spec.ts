@@ -11,8 +11,13 @@ const edges = [
 ];
 
 describe('drain targets', () => {
+  it('leave out edges behind the draining edge\'s own device address (one shared Service: a redirect there goes nowhere)', () => {
+    const shared = edges.map((e) => ({ ...e, client: e.client ? 'svc:8443' : undefined }));
+    assert.deepEqual(drainTargets({ edgeId: 'edge-0', client: 'svc:8443' }, shared, new Map()), []);
+  });
+
   it('are the other live edges that are not draining and announce a device address', () => {
-    const t = drainTargets('edge-0', edges, new Map([['edge-1', 5]]));
+    const t = drainTargets({ edgeId: 'edge-0', client: 'a:8443' }, edges, new Map([['edge-1', 5]]));
     assert.deepEqual(t, [
       { edgeId: 'edge-1', client: 'b:8443', load: 5 },
       { edgeId: 'edge-2', client: 'c:8443', load: 0 },
@@ -20,7 +25,7 @@ describe('drain targets', () => {
   });
 
   it('spread devices to the least-loaded edge of each device list, counting what was sent', () => {
-    const t = drainTargets('edge-0', edges, new Map([['edge-1', 2]]));
+    const t = drainTargets({ edgeId: 'edge-0', client: 'a:8443' }, edges, new Map([['edge-1', 2]]));
     const all = ['a:8443', 'b:8443', 'c:8443'];
     const picks = Array.from({ length: 6 }, () => chooseTarget(all, t)?.edgeId);
     // edge-2 catches up from 0 to 2 first, then they alternate (ties to the earlier in the list).
@@ -29,7 +34,7 @@ describe('drain targets', () => {
   });
 
   it('never pick an edge the device list does not name; none: null (the device is reconnected)', () => {
-    const t = drainTargets('edge-0', edges, new Map());
+    const t = drainTargets({ edgeId: 'edge-0', client: 'a:8443' }, edges, new Map());
     assert.equal(chooseTarget(['a:8443', 'c:8443'], t)?.edgeId, 'edge-2');
     assert.equal(chooseTarget(['c:8443'], t)?.edgeId, 'edge-2');
     assert.equal(chooseTarget(['a:8443', 'x:1'], t), null);

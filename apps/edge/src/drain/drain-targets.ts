@@ -8,10 +8,14 @@ export interface DrainTarget {
   load: number;
 }
 
-/** The other live edges that take devices: not draining, with a device address. */
-export function drainTargets(self: string, edges: LiveEdge[], loads: Map<string, number>): DrainTarget[] {
+/**
+ * The other live edges that take devices: not draining, with a device address of their own (edges behind
+ * one shared address, such as a single Kubernetes Service, cannot be chosen by a redirect: those devices
+ * are reconnected and the load balancer picks an edge that still accepts).
+ */
+export function drainTargets(self: { edgeId: string; client: string }, edges: LiveEdge[], loads: Map<string, number>): DrainTarget[] {
   return edges
-    .filter((e) => e.edgeId !== self && !e.draining && !!e.client)
+    .filter((e) => e.edgeId !== self.edgeId && !e.draining && !!e.client && e.client !== self.client)
     .map((e) => ({ edgeId: e.edgeId, client: e.client as string, load: loads.get(e.edgeId) ?? 0 }));
 }
 

@@ -50,17 +50,17 @@ export class EdgeDrain implements BeforeApplicationShutdown {
     const { clock, config } = this.deps;
     const start = clock.now();
     const until = start + config.drain_deadline * 1000;
-    const targets = await this.targets();
-    if (!targets.length) {
-      this.log.notice('no other live edge takes devices: closing device connections without a drain');
+    const { targets, others } = await this.targets();
+    if (!others) {
+      // The all-in-one, or the last edge: nowhere for the devices to go, nothing to wait for.
+      this.log.notice('no other live edge: closing device connections without a drain');
       return null;
     }
     this.listener.stopAccepting();
     await this.registry.startDraining(until);
     const sessions = this.registry.all();
-    this.log.notice(
-      `draining ${sessions.length} device(s) to ${targets.map((t) => t.edgeId).join(', ')} at ${config.drain_rate}/s, deadline ${config.drain_deadline} s`,
-    );
+    const to = targets.length ? targets.map((t) => t.edgeId).join(', ') : `the ${others} other edge(s) through the devices' server lists (reconnect)`;
+    this.log.notice(`draining ${sessions.length} device(s) to ${to} at ${config.drain_rate}/s, deadline ${config.drain_deadline} s`);
     const report: DrainReport = { devices: sessions.length, redirected: 0, reconnected: 0, remaining: 0, ms: 0 };
     const pacer = new Pacer({ ratePerS: config.drain_rate, clock });
     const moves: Promise<void>[] = [];
@@ -80,16 +80,21 @@ export class EdgeDrain implements BeforeApplicationShutdown {
     return report;
   }
 
-  /** The other live edges that take devices, with how many each holds now. */
-  private async targets(): Promise<DrainTarget[]> {
+  /**
+   * The other live edges a redirect can name, with how many devices each holds now; `others`: how many
+   * other live edges take devices at all (behind a shared address too).
+   */
+  private async targets(): Promise<{ targets: DrainTarget[]; others: number }> {
     let edges;
     try {
       edges = await this.deps.presence.listEdges();
     } catch (err) {
       this.log.warn(`live edges unknown (${(err as Error).message}): devices will be reconnected`);
-      return [];
+      return { targets: [], others: 1 };
     }
-    const others = drainTargets(this.registry.edgeId, edges, new Map());
+    const othersLive = edges.filter((e) => e.edgeId !== this.registry.edgeId && !e.draining).length;
+    const self = { edgeId: this.registry.edgeId, client: this.registry.clientAddress };
+    const others = drainTargets(self, edges, new Map());
     const loads = new Map<string, number>();
     await Promise.all(
       edges
@@ -102,7 +107,7 @@ export class EdgeDrain implements BeforeApplicationShutdown {
           loads.set(e.edgeId, n);
         }),
     );
-    return drainTargets(this.registry.edgeId, edges, loads);
+    return { targets: drainTargets(self, edges, loads), others: othersLive };
   }
 
   private async redirect(s: DeviceSession, t: DrainTarget, report: DrainReport): Promise<void> {
