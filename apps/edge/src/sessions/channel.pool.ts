@@ -22,7 +22,7 @@ export class ChannelPool {
   private opening = 0;
   private readonly waiting: Array<{ resolve(ch: DeviceChannel): void; reject(e: TunnelError): void }> = [];
   private closed = false;
-  /** Called whenever no channel is leased any more (a retiring session waits for it). */
+  /** Set when the device is leaving: called once, when no channel is leased any more (the retiring session then closes). */
   onIdle?: () => void;
 
   constructor(private readonly opts: ChannelPoolOptions) {}
@@ -44,8 +44,12 @@ export class ChannelPool {
     this.checkIdle();
   }
 
+  private saidIdle = false;
+
   private checkIdle(): void {
-    if (this.onIdle && this.busy === 0) this.onIdle();
+    if (!this.onIdle || this.saidIdle || this.busy !== 0) return;
+    this.saidIdle = true;
+    this.onIdle();
   }
 
   get size(): number {
@@ -85,10 +89,8 @@ export class ChannelPool {
   giveBack(ch: DeviceChannel): void {
     const w = this.waiting.shift();
     if (w) w.resolve(ch);
-    else if (this.onIdle) {
-      ch.destroy(); // retiring: nothing more will lease it
-      this.checkIdle();
-    } else this.idle.push(ch);
+    else if (this.onIdle) ch.destroy(); // leaving: nothing more will lease it
+    else this.idle.push(ch);
   }
 
   /** @internal a channel that is gone: its slot may serve a waiting lease */
