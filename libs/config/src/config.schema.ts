@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { bool, int, list, listen, str, urlList } from './key-kinds';
+import { bool, hostPort, int, list, listen, str, urlList } from './key-kinds';
 import { ConfigOf } from './schema.types';
 
 /**
@@ -93,7 +93,7 @@ export const CONFIG_SCHEMA = {
   presence_cache_ttl: int('Gateway: seconds a cached presence record is trusted at most (the safety net).', 30, { min: 1 }),
   grpc_listen: listen('Edge: gRPC listener that gateways and control reach, address:port.'),
   grpc_advertise: str('Edge: host:port other pods use to reach grpc_listen (default: its address).'),
-  client_advertise: str(
+  client_advertise: hostPort(
     'Edge: host:port devices reach listen_client at from outside (NAT, a Kubernetes Service); the server a redirect to this edge names, as it must appear in the devices\' server lists. Default: listen_client.',
   ),
   drain_rate: int('Edge: devices per second a draining edge (SIGTERM) redirects or reconnects to the other edges.', 50, { min: 1 }),
