@@ -98,7 +98,7 @@ export const CONFIG_SCHEMA = {
   ),
   drain_rate: int('Edge: devices per second a draining edge (SIGTERM) redirects or reconnects to the other edges.', 50, { min: 1 }),
   drain_deadline: int(
-    'Edge: seconds a draining edge (SIGTERM) has in all to move its devices and let their requests finish before it exits; 0: no drain, devices are closed at once.',
+    'Edge: seconds a draining edge (SIGTERM) has in all to move its devices and let their requests finish before it exits; also how long a device connection another edge took over may finish its requests. 0: no drain, such connections close at once.',
     30,
     { min: 0, max: 3600 },
   ),

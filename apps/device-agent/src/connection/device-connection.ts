@@ -57,7 +57,6 @@ const LINGER_MS = 120_000;
 
 /** One TLS + SSH connection to a server. */
 interface Conn {
-  raw: net.Socket;
   socket?: net.Socket;
   ssh?: SshClient;
   close(): void;
@@ -195,7 +194,6 @@ export class DeviceConnection {
       // then costs no TLS state, which in a reconnect storm is every device's first attempt.
       const raw = net.connect({ host, port, noDelay: true });
       const conn: Conn = {
-        raw,
         close: () => {
           conn.ssh?.end();
           conn.socket?.destroy();
@@ -319,7 +317,7 @@ export class DeviceConnection {
           }
           case 'reconnect':
             ch.write(encodeControl({ type: 'result', command: 'reconnect', ok: true, detail: 'OK' }));
-            this.drop();
+            conn.close(); // this connection: one a redirect left behind is not the device's current one
             break;
           case 'restart':
             ch.write(encodeControl({ type: 'result', command: 'restart', ok: true, detail: 'OK' }));

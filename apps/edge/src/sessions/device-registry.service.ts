@@ -110,13 +110,9 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  get draining(): boolean {
-    return this.drainingUntil !== undefined;
-  }
-
-  /** When the drain must be over (clock time); now when not draining. */
+  /** When the drain must be over (clock time); outside a drain, how long a displaced connection may finish its requests. */
   get drainDeadline(): number {
-    return this.drainingUntil ?? this.deps.clock.now();
+    return this.drainingUntil ?? this.deps.clock.now() + this.deps.config.drain_deadline * 1000;
   }
 
   /** The drain began: no device is sent here any more (liveness says draining), none is accepted. */
@@ -125,17 +121,20 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     await this.announce();
   }
 
-  /** Another connection of the device took over: while draining the old one finishes its requests first. */
+  /**
+   * Another edge took the device over (a redirect, a rebalance, the drain): the old connection finishes the
+   * requests it carries first (make-before-break; drain_deadline at most, 0: closed at once).
+   */
   displaced(session: DeviceSession): void {
-    if (this.drainingUntil === undefined) return session.close('a newer connection of the same device took over');
-    void this.retire(session, 'moved to another server');
+    void this.retire(session, 'a newer connection of the same device took over');
   }
 
   /** Stops routing new streams to the session and closes it once its open ones are done (drain deadline at most). */
   retire(session: DeviceSession, reason: string): Promise<void> {
     if (this.sessions.get(session.mac) === session) {
       this.sessions.delete(session.mac);
-      if (session.epoch) this.left.set(session.mac, session.epoch);
+      // Draining: kept until exit. Otherwise the new owner has overwritten it already, nothing to release.
+      if (session.epoch && this.drainingUntil !== undefined) this.left.set(session.mac, session.epoch);
     }
     return session.retire(reason, this.drainDeadline);
   }

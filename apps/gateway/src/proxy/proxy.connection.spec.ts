@@ -580,6 +580,15 @@ describe('ProxyConnection: a device connection that closes', () => {
     assert.equal(h.a.streams.length, 1, 'the same connection is never asked again');
   });
 
+  it('refused as not connected while presence says the device is offline: 404 at once', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/gone'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/gone'));
+    h.devices.delete(MAC_A);
+    s.sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
+    assert.equal((await h.user.response()).status, 404);
+  });
+
   it('a request whose body was passed on does not follow: 404 at once', async () => {
     await start();
     h.user.write(`POST http://${MAC_A}/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`);

@@ -749,7 +749,7 @@ export class ProxyConnection {
   /**
    * The edge refused the stream as "device not here" (it left, or is leaving, that edge): nothing reached
    * the device, so the requests wait until presence names another connection of it and are sent there.
-   * Without one within FOLLOW_MS they fail as before.
+   * Without one within FOLLOW_MS, or when presence says the device is offline, they fail as before.
    */
   private follow(b: Binding, err: TunnelError): void {
     for (const p of this.inflight) p.follows++;
@@ -763,7 +763,8 @@ export class ProxyConnection {
       this.ctx.route(b.mac).then(
         (rec) => {
           if (stale()) return;
-          if (rec && rec.epoch !== b.epoch) {
+          if (!rec) return this.failRequests(err); // offline (a draining edge keeps the claims of devices on the move)
+          if (rec.epoch !== b.epoch) {
             const nb = this.bind(b.mac, rec, this.ctx.tunnel(rec.edgeAddress));
             for (const p of this.inflight) if (!nb.stream.write(p.head)) this.streamFull = true;
             return this.armTimer();
