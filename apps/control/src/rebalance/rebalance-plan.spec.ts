@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { BalanceEdge, planRebalance } from './rebalance-plan';
 
 const macs = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
-const edge = (id: string, n: number): BalanceEdge => ({ edgeId: id, client: `${id}:8443`, devices: macs(`${id}-`, n) });
+const edge = (id: string, n: number, servers?: string[]): BalanceEdge => ({
+  edgeId: id,
+  client: `${id}:8443`,
+  devices: macs(`${id}-`, n).map((mac) => ({ mac, servers })),
+});
 
 /** Devices per edge once the plan is carried out. */
 function after(edges: BalanceEdge[], plan: ReturnType<typeof planRebalance>): Record<string, number> {
@@ -45,6 +49,20 @@ describe('rebalance plan', () => {
     const end = after(edges, plan);
     assert.ok(Math.max(...Object.values(end)) - Math.min(...Object.values(end)) <= 1, JSON.stringify(end));
     assert.ok(plan.moves.every((m) => m.from === 'd'), JSON.stringify(plan.moves));
+  });
+
+  it('moves a device only to an edge its server list names, and says how many places stay unfilled', () => {
+    const edges = [
+      { edgeId: 'a', client: 'a:1', devices: [...macs('x', 4).map((mac) => ({ mac, servers: ['a:1', 'b:1'] })), ...macs('y', 2).map((mac) => ({ mac, servers: ['a:1', 'c:1'] }))] },
+      { edgeId: 'b', client: 'b:1', devices: [] },
+      { edgeId: 'c', client: 'c:1', devices: [] },
+    ];
+    const plan = planRebalance(edges);
+    assert.deepEqual(plan.moves.map((m) => [m.mac.slice(0, 1), m.to]), [['x', 'b'], ['y', 'c'], ['x', 'b'], ['y', 'c']]);
+    assert.equal(plan.unfilled, 0);
+    const none = planRebalance([edge('a', 6, ['a:8443']), edge('b', 0), edge('c', 0)]);
+    assert.deepEqual(none.moves, []);
+    assert.equal(none.unfilled, 4);
   });
 
   it('no edges or no devices: nothing to do', () => {

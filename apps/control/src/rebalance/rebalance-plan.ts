@@ -1,10 +1,17 @@
+/** A device as the plan sees it: its MAC and, when its edge reported it, its server list. */
+export interface BalanceDevice {
+  mac: string;
+  /** Where a redirect can send it; empty or absent: unknown, any edge is tried. */
+  servers?: string[];
+}
+
 /** An edge that takes part in a rebalance: it is live, not draining, and devices can reach it at `client`. */
 export interface BalanceEdge {
   edgeId: string;
   /** Its device address: the `server` of a redirect to it. */
   client: string;
-  /** The MACs it holds now. */
-  devices: string[];
+  /** The devices it holds now. */
+  devices: BalanceDevice[];
 }
 
 export interface Move {
@@ -20,12 +27,17 @@ export interface RebalancePlan {
   quota: Map<string, number>;
   /** In the order to issue them: targets take turns, each move from the fullest remaining donor. */
   moves: Move[];
+  /** Places below a quota no surplus device can fill: no server list names that edge. */
+  unfilled: number;
 }
+
+const canGo = (d: BalanceDevice, client: string) => !d.servers?.length || d.servers.includes(client);
 
 /**
  * About the same number of devices on every edge with the fewest moves: the fullest edges keep the
  * extra device when the total does not divide evenly, only the surplus above each quota moves, and the
  * moves alternate between the targets (the emptiest first) so each receives at an even share of the rate.
+ * A device moves only to an edge its server list names (a redirect elsewhere would leave it in place).
  */
 export function planRebalance(edges: BalanceEdge[]): RebalancePlan {
   const sorted = [...edges].sort((a, b) => b.devices.length - a.devices.length || a.edgeId.localeCompare(b.edgeId));
@@ -37,22 +49,37 @@ export function planRebalance(edges: BalanceEdge[]): RebalancePlan {
 
   const donors = sorted
     .filter((e) => e.devices.length > (quota.get(e.edgeId) ?? 0))
-    .map((e) => ({ edge: e, spare: e.devices.slice(quota.get(e.edgeId)) }));
+    .map((e) => ({ edge: e, left: [...e.devices], surplus: e.devices.length - (quota.get(e.edgeId) ?? 0) }));
   const receivers = sorted
     .filter((e) => e.devices.length < (quota.get(e.edgeId) ?? 0))
     .sort((a, b) => a.devices.length - b.devices.length || a.edgeId.localeCompare(b.edgeId)) // emptiest first
     .map((e) => ({ edge: e, missing: (quota.get(e.edgeId) ?? 0) - e.devices.length }));
 
   const moves: Move[] = [];
+  let unfilled = 0;
   while (receivers.some((r) => r.missing > 0)) {
     for (const r of receivers) {
       if (r.missing <= 0) continue;
-      const donor = donors.reduce((best, d) => (d.spare.length > best.spare.length ? d : best), donors[0]);
-      const mac = donor?.spare.shift();
-      if (!mac) return { quota, moves };
-      moves.push({ mac, from: donor.edge.edgeId, to: r.edge.edgeId, server: r.edge.client });
+      let pick: { donor: (typeof donors)[number]; i: number } | null = null;
+      for (const d of donors) {
+        if (d.surplus <= 0 || (pick && d.surplus <= pick.donor.surplus)) continue;
+        // From the end of the edge's list: the devices it reported first stay.
+        for (let i = d.left.length - 1; i >= 0; i--) {
+          if (!canGo(d.left[i], r.edge.client)) continue;
+          pick = { donor: d, i };
+          break;
+        }
+      }
+      if (!pick) {
+        unfilled += r.missing;
+        r.missing = 0;
+        continue;
+      }
+      const [dev] = pick.donor.left.splice(pick.i, 1);
+      pick.donor.surplus--;
+      moves.push({ mac: dev.mac, from: pick.donor.edge.edgeId, to: r.edge.edgeId, server: r.edge.client });
       r.missing--;
     }
   }
-  return { quota, moves };
+  return { quota, moves, unfilled };
 }

@@ -71,6 +71,7 @@ export class Rebalancer {
     const quota = [...plan.quota].map(([id, n]) => `${id} ${n}`).join(', ');
     const seconds = plan.moves.length / req.rate;
     req.write(`plan: ${plan.moves.length} move(s) at ${req.rate}/s (about ${seconds.toFixed(1)} s), ending with ${quota || 'nothing'}`);
+    if (plan.unfilled) req.write(`${plan.unfilled} place(s) stay unfilled: no surplus device has those edges in its server list`);
     const summary: RebalanceSummary = { planned: plan.moves.length, moved: 0, stayed: 0, failed: 0, confirmed: 0 };
     if (req.dryRun) {
       for (const m of plan.moves) req.write(`would move ${m.mac} ${m.from} -> ${m.to} (${m.server})`);
@@ -127,7 +128,7 @@ export class Rebalancer {
       live.filter((e) => byClient.get(e.client as string)?.length === 1).map(async (e) => {
         try {
           const devices = await this.deps.edgeLink.status(e.address);
-          out.push({ edgeId: e.edgeId, client: e.client as string, devices: devices.map((d) => d.mac) });
+          out.push({ edgeId: e.edgeId, client: e.client as string, devices: devices.map((d) => ({ mac: d.mac, servers: d.servers })) });
         } catch (err) {
           req.write(`edge ${e.edgeId} left out: it did not answer (${(err as Error).message})`);
         }

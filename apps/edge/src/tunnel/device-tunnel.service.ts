@@ -39,6 +39,7 @@ export class DeviceTunnelService {
       connectedAt: s.connectedAt,
       rx: s.rx,
       tx: s.tx,
+      servers: s.servers,
     }));
   }
 
