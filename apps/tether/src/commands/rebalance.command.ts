@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { CommandSpec, UsageError, int, str } from '../cli/flags';
 
 /** The rebalance.cgi URL of control's admin listener. */
-function rebalanceUrl(admin: string, rate: number | undefined, dryRun: boolean): URL {
+export function rebalanceUrl(admin: string, rate: number | undefined, dryRun: boolean): URL {
   let base: URL;
   try {
     base = new URL(admin);
@@ -41,16 +41,23 @@ export const rebalanceCommand: CommandSpec = {
     if (user !== undefined) headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     const get = url.protocol === 'https:' ? https.get : http.get;
     return new Promise<number>((resolve, reject) => {
+      // Stopping the command stops the moves not issued yet (control sees the connection close).
+      const stop = (sig: NodeJS.Signals) => req.destroy(new Error(`stopped (${sig})`));
+      const done = (settle: () => void) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        settle();
+      };
       const req = get(url, { headers, rejectUnauthorized: flags.insecure !== true }, (res) => {
         const ok = res.statusCode === 200;
         // Progress as it comes: the answer streams for as long as the moves take.
         res.pipe(ok ? process.stdout : process.stderr, { end: false });
-        res.on('end', () => resolve(ok ? 0 : 1));
-        res.on('error', reject);
+        res.on('end', () => done(() => resolve(ok ? 0 : 1)));
+        res.on('error', (err) => done(() => reject(err)));
       });
-      req.on('error', (err) => reject(new Error(`cannot reach ${url.origin}: ${err.message}`)));
-      // Stopping the command stops the moves not issued yet (control sees the connection close).
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => req.destroy(new Error(`stopped (${sig})`)));
+      req.on('error', (err) => done(() => reject(new Error(`cannot reach ${url.origin}: ${err.message}`))));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
   },
 };
