@@ -50,6 +50,30 @@ describe('rebalance: tether rebalance moves 200 devices from one edge to three',
       assert.match(dry.output, /^rebalance: 200 device\(s\) on 3 edge\(s\): edge-0 200, edge-1 0, edge-2 0$/m);
       assert.match(dry.output, /^dry run: 133 move\(s\) planned, none made$/m);
 
+      // Requests keep going while devices move (the old connection finishes what it carries, the gateway
+      // follows the device): none may fail.
+      let loading = true;
+      const failures: string[] = [];
+      let served = 0;
+      const load = Array.from({ length: 4 }, async (_, w) => {
+        const kept = new http.Agent({ keepAlive: w % 2 === 1, maxSockets: 2 });
+        for (let n = 0; loading; n++) {
+          const mac = macOf((w * 53 + n * 7) % DEVICES);
+          try {
+            const r = await viaProxy(cluster.userPort, `http://${mac}/axis-cgi/param.cgi?action=list&group=root.Properties.System.SerialNumber`, {
+              headers: { Authorization: BASIC },
+              agent: kept,
+              timeoutMs: 20_000,
+            });
+            if (r.status === 200 && r.body.toString() === `root.Properties.System.SerialNumber=${mac.toUpperCase()}\n`) served++;
+            else failures.push(`${mac}: ${r.status} ${r.body.toString().slice(0, 200)}`);
+          } catch (err) {
+            failures.push(`${mac}: ${(err as Error).message}`);
+          }
+        }
+        kept.destroy();
+      });
+
       const started = Date.now();
       const cmd = new TetherProcess(['rebalance', '--admin', `http://127.0.0.1:${adminPort}`, '--rate', String(RATE)]);
       await cmd.waitForOutput(/^plan: /m);
@@ -59,6 +83,10 @@ describe('rebalance: tether rebalance moves 200 devices from one edge to three',
       assert.equal(second.body, 'Request failed. (Reason: A rebalance is already running; wait for its summary.)\n');
       assert.equal(await cmd.exited, 0, cmd.output);
       const took = Date.now() - started;
+      loading = false;
+      await Promise.all(load);
+      assert.deepEqual(failures, [], `${failures.length} requests failed during the rebalance (${served} served)`);
+      assert.ok(served > 20, `requests ran during the rebalance (${served})`);
 
       assert.match(cmd.output, /^plan: 133 move\(s\) at 50\/s \(about 2\.7 s\), ending with edge-0 67, edge-1 67, edge-2 66$/m);
       const moves = [...cmd.output.matchAll(/^\+(\d+\.\d+)s moved (\w{12}) edge-0 -> (edge-[12]) /gm)].map((m) => ({ at: Number(m[1]), mac: m[2], to: m[3] }));
