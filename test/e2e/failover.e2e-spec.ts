@@ -28,7 +28,8 @@ describe('failover: takeover, dead edge, Redis restart, graceful edge stop', () 
   let originB: OriginServer;
 
   before(async () => {
-    cluster = await TetherCluster.start({ edges: 2 });
+    // drain_deadline 0: SIGTERM closes every device connection at once (the hard stop; the drain has its own e2e).
+    cluster = await TetherCluster.start({ edges: 2, edgeConfig: { drain_deadline: 0 } });
     origin = await OriginServer.start();
     originB = await OriginServer.start();
   });

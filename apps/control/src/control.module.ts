@@ -15,6 +15,8 @@ import { MetricsCgi } from './metrics/metrics.cgi';
 import { DispatchCgi } from './dispatch/dispatch.cgi';
 import { PrometheusCgi } from './metrics/prometheus.cgi';
 import { NotificationDelivery } from './notifications/notification-delivery.service';
+import { RebalanceCgi } from './rebalance/rebalance.cgi';
+import { Rebalancer } from './rebalance/rebalancer.service';
 import { ShortcutCgi } from './shortcuts/shortcut.cgi';
 import { ClusterStatus } from './status/cluster-status.service';
 import { StatusCgi } from './status/status.cgi';
@@ -33,6 +35,7 @@ const ADMIN_CGI_CLASSES: Type<AdminCgi>[] = [
   MetricsCgi,
   DebugCgi,
   ShortcutCgi,
+  RebalanceCgi,
 ];
 
 /** Control: the O3C administration interface, answering for the whole cluster. */
@@ -47,6 +50,7 @@ export class ControlModule {
         DeviceCommander,
         DeviceHttp,
         NotificationDelivery,
+        Rebalancer,
         ...ADMIN_CGI_CLASSES,
         { provide: ADMIN_CGIS, useFactory: (...cgis: AdminCgi[]) => cgis, inject: ADMIN_CGI_CLASSES },
         AdminServer,

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CrlService } from './crl/crl.service';
+import { EdgeDrain } from './drain/edge-drain.service';
 import { EDGE_DEPS, EdgeDeps } from './edge.deps';
 import { DeviceListener } from './listener/device-listener.service';
 import { ClientHelloGate } from './notifications/client-hello.gate';
@@ -17,7 +18,7 @@ export class EdgeModule {
     return {
       module: EdgeModule,
       // EdgeNotifier after DeviceRegistry: at shutdown the devices' disconnects are queued before server_down.
-      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeNotifier, ClientHelloGate, EdgeClusterMember, CrlService, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
+      providers: [{ provide: EDGE_DEPS, useValue: deps }, EdgeCounters, DeviceRegistry, EdgeNotifier, ClientHelloGate, EdgeClusterMember, CrlService, DeviceTunnelService, DeviceListener, TunnelGrpcServer, EdgeDrain],
       exports: [DeviceRegistry, DeviceTunnelService, DeviceListener, TunnelGrpcServer],
     };
   }

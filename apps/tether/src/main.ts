@@ -7,9 +7,10 @@ import { dispatcherAccountCommand, dispatcherCommand } from './commands/dispatch
 import { edgeCommand } from './commands/edge.command';
 import { gatewayCommand } from './commands/gateway.command';
 import { pkiCommands } from './commands/pki.command';
+import { rebalanceCommand } from './commands/rebalance.command';
 import { serverCommand } from './commands/server.command';
 
-const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, dispatcherCommand, dispatcherAccountCommand, agentCommand, ...pkiCommands];
+const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, dispatcherCommand, dispatcherAccountCommand, agentCommand, rebalanceCommand, ...pkiCommands];
 
 function topHelp(): string {
   return [

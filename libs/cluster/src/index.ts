@@ -6,3 +6,4 @@ export * from './cluster-node';
 export * from './gather';
 export * from './log-relay';
 export * from './debug-listener';
+export * from './pacer';

@@ -50,6 +50,14 @@ describe('configuration file', () => {
     assert.throws(() => parseConfig('notify_urls = notaurl', 'f', NO_ENV), /notify_urls: "notaurl" is not a URL/);
   });
 
+  it('reads client_advertise as host:port and refuses anything else', () => {
+    assert.equal(parseConfig('client_advertise = edge-1.example.com:8443\n', 'f', NO_ENV).client_advertise, 'edge-1.example.com:8443');
+    assert.equal(parseConfig('client_advertise = [2001:db8::1]:8443\n', 'f', NO_ENV).client_advertise, '[2001:db8::1]:8443');
+    assert.equal(parseConfig('', 'f', NO_ENV).client_advertise, '');
+    for (const bad of ['edge-1', 'edge-1:0', 'edge-1:70000', 'http://edge-1:8443', ':8443'])
+      assert.throws(() => parseConfig(`client_advertise = ${bad}\n`, 'f', NO_ENV), /client_advertise: ".*" is not a host:port such as edge-1\.example\.com:8443/, bad);
+  });
+
   it('takes TETHER_<KEY> from the environment over the file, and validates it too', () => {
     const c = parseConfig('keepalive = 5\n', 'f', { env: { TETHER_KEEPALIVE: '7', TETHER_LISTEN_USER: '[::1]:3128', OTHER: 'x' } });
     assert.equal(c.keepalive, 7);

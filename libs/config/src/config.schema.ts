@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { bool, httpUrl, int, list, listen, str, urlList } from './key-kinds';
+import { bool, hostPort, httpUrl, int, list, listen, str, urlList } from './key-kinds';
 import { ConfigOf } from './schema.types';
 
 /**
@@ -108,6 +108,16 @@ export const CONFIG_SCHEMA = {
   presence_cache_ttl: int('Gateway: seconds a cached presence record is trusted at most (the safety net).', 30, { min: 1 }),
   grpc_listen: listen('Edge: gRPC listener that gateways and control reach, address:port.'),
   grpc_advertise: str('Edge: host:port other pods use to reach grpc_listen (default: its address).'),
+  client_advertise: hostPort(
+    'Edge: host:port devices reach listen_client at from outside (NAT, a Kubernetes Service); the server a redirect to this edge names, as it must appear in the devices\' server lists. Default: listen_client.',
+  ),
+  drain_rate: int('Edge: devices per second a draining edge (SIGTERM) redirects or reconnects to the other edges.', 50, { min: 1 }),
+  drain_deadline: int(
+    'Edge: seconds a draining edge (SIGTERM) has in all to move its devices and let their requests finish before it exits; also how long a device connection another edge took over may finish its requests. 0: no drain, such connections close at once.',
+    30,
+    { min: 0, max: 3600 },
+  ),
+  rebalance_rate: int('Control: devices per second rebalance.cgi redirects when the request names no rate.', 20, { min: 1, max: 10000 }),
   cluster_token: str('Shared secret between gateways/control and edges.', '', { secret: true }),
   admin_credentials: str('user:pass the administration interface requires (HTTP Basic).', '', {
     secret: true,

@@ -99,6 +99,27 @@ function assertHttpUrl(u: string): void {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`"${u}" is not an http:// or https:// URL`);
 }
 
+const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/;
+
+/** `host:port` as other machines dial it (a name, IPv4 or [IPv6], port 1-65535), kept as written; '' when unset. */
+export function hostPort(doc: string, extra: Extra = {}): KeySpec<string> {
+  return {
+    doc,
+    default: '',
+    ...extra,
+    parse(raw) {
+      if (raw === '') return raw;
+      const colon = raw.lastIndexOf(':');
+      const host = colon > 0 ? raw.slice(0, colon) : '';
+      const port = colon > 0 ? raw.slice(colon + 1) : '';
+      if (!HOST.test(host) || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+        throw new Error(`"${raw}" is not a host:port such as edge-1.example.com:8443`);
+      return raw;
+    },
+    format: String,
+  };
+}
+
 /** A list of http:// or https:// URLs (notification receivers). */
 export function urlList(doc: string, extra: Extra = {}): KeySpec<string[]> {
   const base = list(doc, extra);

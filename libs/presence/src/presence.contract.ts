@@ -65,4 +65,15 @@ export function presenceContract(store: () => PresenceStore): void {
     assert.ok(!(await store().listEdges()).some((e) => e.edgeId === id));
     assert.equal(await store().edgeAlive(id), false);
   });
+
+  it('keeps what an edge announced about itself: its device address and whether it drains', async () => {
+    const id = `edge-${mac()}`;
+    await store().announceEdge(id, 'h:1', 10_000, { client: 'h:8443' });
+    assert.deepEqual((await store().listEdges()).find((e) => e.edgeId === id), { edgeId: id, address: 'h:1', client: 'h:8443' });
+    await store().announceEdge(id, 'h:1', 10_000, { client: 'h:8443', draining: true });
+    assert.deepEqual((await store().listEdges()).find((e) => e.edgeId === id), { edgeId: id, address: 'h:1', client: 'h:8443', draining: true });
+    assert.equal(await store().edgeAlive(id), true, 'a draining edge still serves its devices');
+    await store().withdrawEdge(id);
+    assert.equal(await store().edgeAlive(id), false);
+  });
 }

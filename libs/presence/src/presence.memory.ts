@@ -1,9 +1,18 @@
-import { ClaimResult, PresenceClaim, PresenceRecord, PresenceStore, epochNewer, nextEpoch } from './presence.types';
+import {
+  ClaimResult,
+  EdgeInfo,
+  LiveEdge,
+  PresenceClaim,
+  PresenceRecord,
+  PresenceStore,
+  epochNewer,
+  nextEpoch,
+} from './presence.types';
 
 /** In-process presence for the all-in-one server: same rules as Redis, no TTLs (one process owns all). */
 export class MemoryPresenceStore implements PresenceStore {
   private readonly devices = new Map<string, PresenceRecord>();
-  private readonly edges = new Map<string, string>();
+  private readonly edges = new Map<string, LiveEdge>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -34,8 +43,8 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.devices.get(mac) ?? null;
   }
 
-  async announceEdge(edgeId: string, address: string): Promise<void> {
-    this.edges.set(edgeId, address);
+  async announceEdge(edgeId: string, address: string, _ttlMs?: number, info: EdgeInfo = {}): Promise<void> {
+    this.edges.set(edgeId, { edgeId, address, ...(info.client ? { client: info.client } : {}), ...(info.draining ? { draining: true } : {}) });
   }
 
   async withdrawEdge(edgeId: string): Promise<void> {
@@ -46,8 +55,8 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.edges.has(edgeId);
   }
 
-  async listEdges(): Promise<Array<{ edgeId: string; address: string }>> {
-    return [...this.edges].map(([edgeId, address]) => ({ edgeId, address }));
+  async listEdges(): Promise<LiveEdge[]> {
+    return [...this.edges.values()].map((e) => ({ ...e }));
   }
 
   async close(): Promise<void> {

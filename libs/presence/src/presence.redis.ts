@@ -1,6 +1,16 @@
 import Redis from 'ioredis';
 import { CLAIM_LUA, REFRESH_MANY_LUA, RELEASE_LUA } from './presence.lua';
-import { ClaimResult, PresenceClaim, PresenceRecord, PresenceStore, PresenceWatcher } from './presence.types';
+import {
+  ClaimResult,
+  EdgeInfo,
+  LiveEdge,
+  PresenceClaim,
+  PresenceRecord,
+  PresenceStore,
+  PresenceWatcher,
+  decodeEdgeValue,
+  encodeEdgeValue,
+} from './presence.types';
 
 type Scripted = Redis & {
   presenceClaim(key: string, ...argv: string[]): Promise<(string | null)[]>;
@@ -106,8 +116,8 @@ export class RedisPresenceStore implements PresenceStore {
     };
   }
 
-  async announceEdge(edgeId: string, address: string, ttlMs = this.opts.ttlMs): Promise<void> {
-    await this.redis.set(this.edgeKey(edgeId), address, 'PX', ttlMs);
+  async announceEdge(edgeId: string, address: string, ttlMs = this.opts.ttlMs, info?: EdgeInfo): Promise<void> {
+    await this.redis.set(this.edgeKey(edgeId), encodeEdgeValue(address, info), 'PX', ttlMs);
   }
 
   async withdrawEdge(edgeId: string): Promise<void> {
@@ -119,7 +129,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   /** SCAN, not KEYS: the edge keys are few, but the keyspace holds every device. */
-  async listEdges(): Promise<Array<{ edgeId: string; address: string }>> {
+  async listEdges(): Promise<LiveEdge[]> {
     const prefix = `${this.opts.prefix}edge:`;
     const keys: string[] = [];
     let cursor = '0';
@@ -130,9 +140,7 @@ export class RedisPresenceStore implements PresenceStore {
     } while (cursor !== '0');
     if (!keys.length) return [];
     const addresses = await this.redis.mget(...keys);
-    return keys
-      .map((k, i) => ({ edgeId: k.slice(prefix.length), address: addresses[i] ?? '' }))
-      .filter((e) => e.address);
+    return keys.map((k, i) => decodeEdgeValue(k.slice(prefix.length), addresses[i] ?? '')).filter((e): e is LiveEdge => e !== null);
   }
 
   /** ioredis emits 'ready' on the first connection and after every reconnection. */

@@ -15,6 +15,47 @@ export interface PresenceRecord {
 
 export type PresenceClaim = Omit<PresenceRecord, 'epoch'>;
 
+/** What an edge says about itself in its liveness key, beside its gRPC address. */
+export interface EdgeInfo {
+  /** Where devices reach it (client_advertise, else listen_client): the `server` of a redirect to this edge. */
+  client?: string;
+  /** Leaving (SIGTERM): it still serves the devices it holds, but no device is to be sent here. */
+  draining?: boolean;
+}
+
+/** A live edge as listEdges reports it. */
+export interface LiveEdge extends EdgeInfo {
+  edgeId: string;
+  /** gRPC address (host:port). */
+  address: string;
+}
+
+/**
+ * The liveness key's value: the bare gRPC address when there is nothing more to say (what edges wrote
+ * before EdgeInfo existed, still read), else JSON.
+ */
+export function encodeEdgeValue(address: string, info: EdgeInfo = {}): string {
+  if (!info.client && !info.draining) return address;
+  return JSON.stringify({ addr: address, ...(info.client ? { client: info.client } : {}), ...(info.draining ? { draining: true } : {}) });
+}
+
+export function decodeEdgeValue(edgeId: string, value: string): LiveEdge | null {
+  if (!value) return null;
+  if (!value.startsWith('{')) return { edgeId, address: value };
+  try {
+    const v = JSON.parse(value) as { addr?: unknown; client?: unknown; draining?: unknown };
+    if (typeof v.addr !== 'string' || !v.addr) return null;
+    return {
+      edgeId,
+      address: v.addr,
+      ...(typeof v.client === 'string' && v.client ? { client: v.client } : {}),
+      ...(v.draining === true ? { draining: true } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
 export interface ClaimResult {
   epoch: string;
   /** The connection this claim displaced, if any (its edge should close it). */
@@ -34,13 +75,14 @@ export interface PresenceStore {
   lookup(mac: string): Promise<PresenceRecord | null>;
   /**
    * Edge liveness: refreshed by each edge's heartbeat; `ttlMs` (default: the claims' TTL) is how soon a
-   * dead edge's key disappears, so gateways stop routing to it long before its claims expire.
+   * dead edge's key disappears, so gateways stop routing to it long before its claims expire. `info`:
+   * where devices reach it and whether it is draining (control and draining edges choose targets by it).
    */
-  announceEdge(edgeId: string, address: string, ttlMs?: number): Promise<void>;
+  announceEdge(edgeId: string, address: string, ttlMs?: number, info?: EdgeInfo): Promise<void>;
   withdrawEdge(edgeId: string): Promise<void>;
   edgeAlive(edgeId: string): Promise<boolean>;
-  /** Every live edge and its gRPC address. */
-  listEdges(): Promise<Array<{ edgeId: string; address: string }>>;
+  /** Every live edge: its gRPC address and what it announced (device address, draining). */
+  listEdges(): Promise<LiveEdge[]>;
   /**
    * Calls `fn` each time the backend is (re)connected. A Redis that restarted empty has lost every
    * claim: holders re-announce at once instead of at their next heartbeat (a third of presence_ttl,

@@ -38,6 +38,7 @@ type WireDeviceStatus = Partial<{
   connectedAt: string;
   rx: string;
   tx: string;
+  servers: string[];
 }>;
 
 export function tunnelErrorFromGrpc(err: Error): TunnelError {
@@ -122,6 +123,7 @@ export class GrpcEdgeLink implements EdgeLink {
             connectedAt: Number(d.connectedAt ?? 0),
             rx: Number(d.rx ?? 0),
             tx: Number(d.tx ?? 0),
+            servers: d.servers ?? [],
           })),
         );
       });

@@ -26,6 +26,8 @@ export interface DeviceStatus {
   connectedAt: number;
   rx: number;
   tx: number;
+  /** The device's server list as its hello gave it (a redirect moves it only to one of these). */
+  servers?: string[];
 }
 
 /** How the gateway (or control) reaches the edge that holds a device. */

@@ -5,6 +5,9 @@ import type { AddressInfo, Socket } from 'node:net';
 const BLOCK = Buffer.alloc(1 << 20);
 for (let i = 0; i < BLOCK.length; i++) BLOCK[i] = (i * 31 + 7) & 0xff;
 
+/** Body size of `/slow/MS`: its content is patternBytes(SLOW_BYTES). */
+export const SLOW_BYTES = 10_000;
+
 /** The deterministic content of `/bytes/N`: tests compare against this byte for byte. */
 export function patternBytes(n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
@@ -25,6 +28,7 @@ export function sha256(buf: Buffer): string {
  * - GET /hang             never answers
  * - GET /drop             headers and 64 KiB of a longer body, then the connection is cut
  * - GET /stream/N         N pattern bytes written only as fast as the reader takes them (`streamed` counts them)
+ * - GET /slow/MS          /bytes/10000 trickled in ten pieces over MS ms (a request that stays in flight)
  * - GET /headers          the request head as JSON
  * - GET /whoami           `<label> <path>` (to tell which device answered which request)
  * - GET /malformed        a response whose status line is not HTTP; the connection stays open
@@ -85,6 +89,8 @@ export class OriginServer {
     }
     const stream = /^\/stream\/(\d+)$/.exec(url.pathname);
     if (stream) return this.stream(res, Number(stream[1]));
+    const slow = /^\/slow\/(\d+)$/.exec(url.pathname);
+    if (slow) return this.slow(res, Number(slow[1]));
     switch (url.pathname) {
       case '/echo':
         res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' });
@@ -137,6 +143,21 @@ export class OriginServer {
     };
     res.on('close', () => (sent = total));
     pump();
+  }
+
+  private slow(res: http.ServerResponse, ms: number): void {
+    const body = patternBytes(SLOW_BYTES);
+    const piece = SLOW_BYTES / 10;
+    res.writeHead(200, { 'Content-Length': body.length, 'Content-Type': 'application/octet-stream' });
+    let i = 0;
+    const t = setInterval(() => {
+      res.write(body.subarray(i * piece, (i + 1) * piece));
+      if (++i === 10) {
+        clearInterval(t);
+        res.end();
+      }
+    }, ms / 10);
+    res.on('close', () => clearInterval(t));
   }
 
   async close(): Promise<void> {

@@ -61,6 +61,18 @@ const SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha
  */
 const SSH_KEX = ['ecdh-sha2-nistp256', 'curve25519-sha256', 'curve25519-sha256@libssh.org', 'diffie-hellman-group14-sha256'];
 
+/** How long a connection left behind by a redirect may go on serving what it carries (the server normally closes it first). */
+const LINGER_MS = 120_000;
+
+/** One TLS + SSH connection to a server. */
+interface Conn {
+  socket?: net.Socket;
+  ssh?: SshClient;
+  close(): void;
+  /** Make-before-break: the device goes on to its next server; this connection stays until the server closes it. */
+  detach(): void;
+}
+
 /**
  * One device's O3C client: walks its server list in order, holds one TLS+SSH connection, serves
  * the channels the server opens, obeys commands, and reconnects with jittered backoff.
@@ -72,8 +84,9 @@ export class DeviceConnection {
   /** Successful connections since (virtual) restart: the `count` of `count.mac`. */
   count = 1;
   private running = false;
-  private ssh?: SshClient;
-  private socket?: net.Socket;
+  private current?: Conn;
+  /** Connections a redirect left behind, finishing their requests while the new one is made. */
+  private readonly lingering = new Set<Conn>();
   private redirectTo?: string;
   private wake?: () => void;
   /**
@@ -111,13 +124,17 @@ export class DeviceConnection {
   stop(): void {
     this.running = false;
     this.drop();
+    this.dropLingering();
     this.wake?.();
   }
 
   /** Closes the current connection (the loop reconnects). */
   drop(): void {
-    this.ssh?.end();
-    this.socket?.destroy();
+    this.current?.close();
+  }
+
+  private dropLingering(): void {
+    for (const c of [...this.lingering]) c.close();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -210,18 +227,20 @@ export class DeviceConnection {
     return new Promise((resolve, reject) => {
       let accepted = false;
       let settled = false;
+      let detached = false;
+      let linger: unknown;
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
         this.o.clock.clearTimeout(timer);
-        this.ssh?.end();
-        this.socket?.destroy();
-        raw.destroy();
-        this.ssh = undefined;
-        this.socket = undefined;
+        if (linger !== undefined) this.o.clock.clearTimeout(linger);
+        conn.close();
+        if (this.current === conn) this.current = undefined;
+        this.lingering.delete(conn);
         if (accepted) {
           // The counterpart of "connected to": without it an operator cannot tell when a device dropped.
           this.log.notice(`${this.mac}: disconnected from ${server}${err ? `: ${err.message}` : ''}`);
+          if (detached) return; // the device has moved on already
           this.connectedTo = undefined;
           this.o.onState?.('disconnected', server);
           this.count++;
@@ -236,17 +255,33 @@ export class DeviceConnection {
       // TCP first, TLS only once the server answered: trying a dead server of the list (connection refused)
       // then costs no TLS state, which in a reconnect storm is every device's first attempt.
       const raw = net.connect({ host, port, noDelay: true });
-      this.socket = raw;
+      const conn: Conn = {
+        close: () => {
+          conn.ssh?.end();
+          conn.socket?.destroy();
+          raw.destroy();
+        },
+        detach: () => {
+          if (!accepted || detached || settled) return;
+          detached = true;
+          this.count++;
+          if (this.current === conn) this.current = undefined;
+          this.lingering.add(conn);
+          linger = this.o.clock.setTimeout(() => conn.close(), LINGER_MS);
+          resolve();
+        },
+      };
+      this.current = conn;
       raw.on('error', (err) => finish(err));
       raw.on('close', () => finish());
       raw.once('connect', () => {
         if (settled) return;
         const socket = this.startTls(raw, host);
-        this.socket = socket;
+        conn.socket = socket;
         socket.on('error', (err) => finish(err));
         socket.on('close', () => finish());
         socket.once('secureConnect', () => {
-          this.startSsh(socket, server, finish, () => {
+          this.startSsh(conn, socket, server, finish, () => {
             accepted = true;
             this.o.clock.clearTimeout(timer);
           });
@@ -280,9 +315,9 @@ export class DeviceConnection {
   }
 
   /** SSH inside TLS: forwarding, the control channel and hello; `onAccepted` once the server says so. */
-  private startSsh(socket: tls.TLSSocket, server: string, finish: (err?: Error) => void, onAccepted: () => void): void {
+  private startSsh(conn: Conn, socket: tls.TLSSocket, server: string, finish: (err?: Error) => void, onAccepted: () => void): void {
     const ssh = new SshClient();
-    this.ssh = ssh;
+    conn.ssh = ssh;
     ssh.on('error', (err) => finish(err));
     ssh.on('close', () => finish());
     ssh.on('tcp connection', (_info, accept) => this.o.target.serve(accept()));
@@ -291,7 +326,7 @@ export class DeviceConnection {
         if (err) return finish(new AttemptError('not-registered', `forwarding refused: ${err.message}`));
         ssh.subsys(CONTROL_SUBSYSTEM, (err2, control) => {
           if (err2) return finish(new AttemptError('not-registered', `control channel refused: ${err2.message}`));
-          this.control(control, server, () => {
+          this.control(conn, control, server, () => {
             onAccepted();
             this.connectedTo = server;
             this.o.onState?.('connected', server);
@@ -312,7 +347,7 @@ export class DeviceConnection {
     });
   }
 
-  private control(ch: ClientChannel, server: string, onAccepted: () => void): void {
+  private control(conn: Conn, ch: ClientChannel, server: string, onAccepted: () => void): void {
     const decoder = new ControlDecoder<EdgeMessage>();
     ch.write(
       encodeControl({
@@ -336,15 +371,17 @@ export class DeviceConnection {
             const known = this.servers.includes(msg.server);
             ch.write(encodeControl({ type: 'result', command: 'redirect', ok: true, detail: known ? 'OK' : 'OK (not in server list, staying)' }));
             if (known && msg.server !== server) {
+              // Make-before-break: this connection goes on serving the requests it carries until the
+              // server closes it, which it does once the new connection has taken over.
               this.log.notice(`${this.mac}: redirected to ${msg.server}`);
               this.redirectTo = msg.server;
-              this.drop();
+              conn.detach();
             }
             break;
           }
           case 'reconnect':
             ch.write(encodeControl({ type: 'result', command: 'reconnect', ok: true, detail: 'OK' }));
-            this.drop();
+            conn.close(); // this connection: one a redirect left behind is not the device's current one
             break;
           case 'restart':
             ch.write(encodeControl({ type: 'result', command: 'restart', ok: true, detail: 'OK' }));
@@ -389,6 +426,7 @@ export class DeviceConnection {
     this.log.notice(`${this.mac}: restarting`);
     this.running = false;
     this.drop();
+    this.dropLingering();
     await (this.o.onRestart?.() ?? this.sleep(1000));
     this.count = 1;
     this.start();

@@ -244,6 +244,16 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
     );
   }
 
+  /**
+   * The drain: no new device connection (refused by the kernel once the socket is closed, so a device
+   * moves on to the next server of its list; a Kubernetes readiness probe on this port fails). Connections
+   * already accepted go on.
+   */
+  stopAccepting(): void {
+    this.gate?.close();
+    this.server?.close();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     // Devices still waiting for a handshake slot are closed: they must not be admitted by an edge that stops.
     this.gate?.close();

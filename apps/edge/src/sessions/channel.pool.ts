@@ -22,8 +22,35 @@ export class ChannelPool {
   private opening = 0;
   private readonly waiting: Array<{ resolve(ch: DeviceChannel): void; reject(e: TunnelError): void }> = [];
   private closed = false;
+  /** Set when the device is leaving: called once, when no channel is leased any more (the retiring session then closes). */
+  onIdle?: () => void;
 
   constructor(private readonly opts: ChannelPoolOptions) {}
+
+  /** Channels held by a stream (or being opened for one) and leases waiting for a channel. */
+  get busy(): number {
+    return this.all.size - this.idle.length + this.opening + this.waiting.length;
+  }
+
+  /** The device is leaving: idle channels close, streams holding one are asked to give it back (GoAway). */
+  get leaving(): boolean {
+    return this.onIdle !== undefined;
+  }
+
+  /** Closes the channels no stream holds and asks the streams that hold one to give it back. */
+  closeIdle(): void {
+    for (const ch of this.idle.splice(0)) ch.destroy();
+    for (const ch of this.all) ch.goAway();
+    this.checkIdle();
+  }
+
+  private saidIdle = false;
+
+  private checkIdle(): void {
+    if (!this.onIdle || this.saidIdle || this.busy !== 0) return;
+    this.saidIdle = true;
+    this.onIdle();
+  }
 
   get size(): number {
     return this.all.size + this.opening;
@@ -62,6 +89,7 @@ export class ChannelPool {
   giveBack(ch: DeviceChannel): void {
     const w = this.waiting.shift();
     if (w) w.resolve(ch);
+    else if (this.onIdle) ch.destroy(); // leaving: nothing more will lease it
     else this.idle.push(ch);
   }
 
@@ -71,6 +99,7 @@ export class ChannelPool {
     const i = this.idle.indexOf(ch);
     if (i >= 0) this.idle.splice(i, 1);
     this.serveWaiting();
+    this.checkIdle();
   }
 
   private serveWaiting(): void {

@@ -13,7 +13,7 @@ export class DeviceChannel implements LeasedChannel {
 
   constructor(
     private readonly channel: Duplex,
-    private readonly pool: { giveBack(ch: DeviceChannel): void; forget(ch: DeviceChannel): void },
+    private readonly pool: { giveBack(ch: DeviceChannel): void; forget(ch: DeviceChannel): void; readonly leaving: boolean },
     private readonly count: { rx(n: number): void; tx(n: number): void },
     private readonly lostReason: () => string,
   ) {
@@ -58,6 +58,12 @@ export class DeviceChannel implements LeasedChannel {
   bind(events: ChannelEvents): void {
     this.events = events;
     this.channel.resume();
+    if (this.pool.leaving) events.goAway?.();
+  }
+
+  /** The device is leaving this edge: the stream holding this channel is asked to give it back. */
+  goAway(): void {
+    this.events?.goAway?.();
   }
 
   pause(): void {

@@ -3,7 +3,7 @@ import type { PresenceRecord } from '@tether/presence';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { EdgeCounters } from '../status/edge-counters';
-import { edgeAddress } from '../edge.identity';
+import { clientAddress, edgeAddress } from '../edge.identity';
 import { DeviceSession } from './device-session';
 import { RemoteEdges } from './remote-edges';
 
@@ -15,12 +15,19 @@ import { RemoteEdges } from './remote-edges';
 @Injectable()
 export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, DeviceSession>();
+  private readonly unclosed = new Set<DeviceSession>();
   private heartbeat?: { unref?(): void };
   private liveness?: { unref?(): void };
   private stopping = false;
+  /** Set by the drain (SIGTERM): the clock time by which every device must have moved. */
+  private drainingUntil?: number;
+  /** Claims of devices that left while draining: kept (gateways wait for the new owner instead of answering 404), released at shutdown. */
+  private readonly left = new Map<string, string>();
   private readonly remotes: RemoteEdges;
   readonly edgeId: string;
   readonly address: string;
+  /** Where devices reach this edge (the server a redirect to it names); '' without listen_client. */
+  readonly clientAddress: string;
   private readonly log;
 
   constructor(
@@ -30,6 +37,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.edgeId = deps.config.stserverid;
     this.address = edgeAddress(deps.config);
+    this.clientAddress = clientAddress(deps.config);
     this.log = deps.logger.child('edge');
     this.remotes = new RemoteEdges({ presence: deps.presence, clock: deps.clock });
   }
@@ -65,6 +73,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   async accept(session: DeviceSession): Promise<void> {
     // A handshake that finished while the edge stops must not claim the device for an edge that is leaving.
     if (this.stopping) return session.close('server shutting down');
+    if (this.drainingUntil !== undefined) return session.close('server draining');
     const { epoch, previous } = await this.deps.presence.claim({
       mac: session.mac,
       edgeId: this.edgeId,
@@ -84,6 +93,7 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     this.counters.accepted++;
     this.deps.metrics.devicesConnected(1);
     session.onClose((reason) => this.onSessionClosed(session, reason));
+    this.unclosed.add(session);
     if (local && local !== session) local.close('replaced by a newer connection of the same device');
     if (previous && previous.edgeId !== this.edgeId) this.evictRemote(previous);
     session.send({ type: 'accepted', epoch });
@@ -103,6 +113,40 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /** When the drain must be over (clock time); outside a drain, how long a displaced connection may finish its requests. */
+  get drainDeadline(): number {
+    return this.drainingUntil ?? this.deps.clock.now() + this.deps.config.drain_deadline * 1000;
+  }
+
+  /** The drain began: no device is sent here any more (liveness says draining), none is accepted. */
+  async startDraining(untilMs: number): Promise<void> {
+    this.drainingUntil = untilMs;
+    await this.announce();
+  }
+
+  /**
+   * Another edge took the device over (a redirect, a rebalance, the drain): the old connection finishes the
+   * requests it carries first (make-before-break; drain_deadline at most, 0: closed at once).
+   */
+  displaced(session: DeviceSession): void {
+    void this.retire(session, 'a newer connection of the same device took over');
+  }
+
+  /** Stops routing new streams to the session and closes it once its open ones are done (drain deadline at most). */
+  retire(session: DeviceSession, reason: string): Promise<void> {
+    if (this.sessions.get(session.mac) === session) {
+      this.sessions.delete(session.mac);
+      // Draining: kept until exit. Otherwise the new owner has overwritten it already, nothing to release.
+      if (session.epoch && this.drainingUntil !== undefined) this.left.set(session.mac, session.epoch);
+    }
+    return session.retire(reason, this.drainDeadline);
+  }
+
+  /** Accepted connections not closed yet, retiring ones included (the drain waits for them). */
+  get open(): number {
+    return this.unclosed.size;
+  }
+
   /** Closes the local connection of `mac` if it is the given epoch (any epoch when empty). */
   evict(mac: string, epoch: string, reason: string): boolean {
     const s = this.sessions.get(mac);
@@ -116,8 +160,13 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     this.counters.closed(reason);
     this.log.notice(`disconnected: ${reason}`, session.logCtx);
     this.notifier?.disconnected(session);
+    this.unclosed.delete(session);
     if (this.sessions.get(session.mac) !== session) return;
     this.sessions.delete(session.mac);
+    if (this.drainingUntil !== undefined) {
+      this.left.set(session.mac, session.epoch);
+      return;
+    }
     this.deps.presence
       .release(session.mac, session.epoch)
       .catch((err: Error) => this.log.warn(`presence release failed: ${err.message}`, session.logCtx));
@@ -133,7 +182,10 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     // A reconnect during shutdown must not re-announce an edge that has withdrawn.
     if (this.stopping) return;
     try {
-      await this.deps.presence.announceEdge(this.edgeId, this.address, this.edgeTtlMs);
+      await this.deps.presence.announceEdge(this.edgeId, this.address, this.edgeTtlMs, {
+        client: this.clientAddress || undefined,
+        draining: this.drainingUntil !== undefined,
+      });
     } catch (err) {
       this.log.warn(`edge liveness heartbeat failed: ${(err as Error).message}`);
     }
@@ -170,8 +222,10 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     if (this.heartbeat) this.deps.clock.clearInterval(this.heartbeat);
     if (this.liveness) this.deps.clock.clearInterval(this.liveness);
     const all = this.all();
-    for (const s of all) s.close('server shutting down');
-    await Promise.allSettled(all.map((s) => this.deps.presence.release(s.mac, s.epoch)));
+    for (const s of [...this.unclosed]) s.close('server shutting down');
+    // Compare-and-delete: a claim a device's new edge already overwrote stays theirs.
+    const held = [...all.map((s) => [s.mac, s.epoch] as const), ...this.left];
+    await Promise.allSettled(held.map(([mac, epoch]) => this.deps.presence.release(mac, epoch)));
     await this.deps.presence.withdrawEdge(this.edgeId).catch(() => undefined);
   }
 }

@@ -41,6 +41,8 @@ export class DeviceSession {
   rx = 0;
   tx = 0;
   private closed = false;
+  /** Moving away: no new streams; closes once the open ones are done (see retire). */
+  private retiring = false;
   private readonly pool: ChannelPool;
   private readonly pending = new Map<string, (r: DeviceCommandReply) => void>();
   private readonly closeHandlers: Array<(reason: string) => void> = [];
@@ -80,6 +82,29 @@ export class DeviceSession {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  get isRetiring(): boolean {
+    return this.retiring;
+  }
+
+  /**
+   * Make-before-break: the device is (or is about to be) served elsewhere. New streams are refused as
+   * `not-connected` (the gateway follows the device to its new owner), streams already bound go on, and
+   * the connection closes once none is left, or at `deadlineMs` (clock time) whatever is still open.
+   */
+  retire(reason: string, deadlineMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve();
+      this.onClose(() => resolve());
+      if (this.retiring) return;
+      this.retiring = true;
+      const clock = this.init.clock;
+      const t = clock.setTimeout(() => this.close(`${reason}; requests still open at the deadline`), Math.max(0, deadlineMs - clock.now()));
+      this.onClose(() => clock.clearTimeout(t));
+      this.pool.onIdle = () => this.close(reason);
+      this.pool.closeIdle();
+    });
   }
 
   onClose(fn: (reason: string) => void): void {
@@ -126,6 +151,7 @@ export class DeviceSession {
   /** A connection to the device's web server for one stream: an idle one reused, or a new channel. */
   lease(queueLimit: number): Promise<LeasedChannel> {
     if (this.closed) return Promise.reject(new TunnelError('not-connected', `Device ${this.mac} is not connected`));
+    if (this.retiring) return Promise.reject(new TunnelError('not-connected', `Device ${this.mac} is moving to another server`));
     return this.pool.lease(queueLimit);
   }
 

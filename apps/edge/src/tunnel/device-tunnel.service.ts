@@ -39,6 +39,7 @@ export class DeviceTunnelService {
       connectedAt: s.connectedAt,
       rx: s.rx,
       tx: s.tx,
+      servers: s.servers,
     }));
   }
 
@@ -48,7 +49,7 @@ export class DeviceTunnelService {
       return { ok: false, detail: `device ${cmd.mac} is not connected here` };
     switch (cmd.command) {
       case 'evict':
-        session.close('a newer connection of the same device took over');
+        this.registry.displaced(session);
         return { ok: true, detail: 'closed' };
       case 'reconnect':
         session.close('reconnect requested');

@@ -537,17 +537,95 @@ describe('ProxyConnection: a device connection that closes', () => {
     assert.equal(h.a.streams.length, 1);
   });
 
-  it('refused by the edge (device gone, busy): the user hears why, in the O3C form', async () => {
+  it('refused by the edge as busy: the user hears why at once, in the O3C form, and nothing is resent', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/2'));
+    (await streamWith(h.a, 0, devGet(MAC_A, '/2'))).sink.fail(new TunnelError('busy', `Device ${MAC_A} is busy`));
+    const r = await h.user.response();
+    assert.equal(r.status, 503);
+    assert.equal(r.body, o3c(`Device ${MAC_A} is busy`));
+    assert.equal(h.a.streams.length, 1, 'no resend for a refusal');
+  });
+
+  it('refused by the edge as not connected (the device moved): the request follows it to its new connection', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/moved'));
+    (await streamWith(h.a, 0, devGet(MAC_A, '/moved'))).sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is moving to another server`));
+    // Presence still names the old connection for a while: the request waits, polling.
+    await sleep(20);
+    h.clock.advance(100);
+    await sleep(20);
+    assert.equal(h.b.streams.length, 0);
+    h.route = async (mac) => ({ ...(h.record(mac) as PresenceRecord), edgeId: 'edge-1', edgeAddress: 'edge-1:50051', epoch: '2' });
+    h.clock.advance(100);
+    const s = await streamWith(h.b, 0, devGet(MAC_A, '/moved'));
+    s.send(ok('from B'));
+    const r = await h.user.response();
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'from B');
+    assert.equal(h.a.streams.length, 1, 'the old edge was not asked again');
+  });
+
+  it('refused as not connected and presence names no other connection within 10 s: 404 in the O3C form', async () => {
     await start();
     h.user.write(get(MAC_A, '/1'));
     (await streamWith(h.a, 0, devGet(MAC_A, '/1'))).sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
+    for (let t = 0; t < 10_000; t += 100) {
+      await sleep(1);
+      h.clock.advance(100);
+    }
     const r = await h.user.response();
     assert.equal(r.status, 404);
     assert.equal(r.body, o3c(`Device ${MAC_A} is not connected`));
+    assert.equal(h.a.streams.length, 1, 'the same connection is never asked again');
+  });
+
+  it('refused as not connected while presence says the device is offline: 404 at once', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/gone'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/gone'));
+    h.devices.delete(MAC_A);
+    s.sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
+    assert.equal((await h.user.response()).status, 404);
+  });
+
+  it('a request whose body was passed on does not follow: 404 at once', async () => {
+    await start();
+    h.user.write(`POST http://${MAC_A}/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`);
+    const s = await streamWith(h.a, 0, `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`);
+    s.sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
+    assert.equal((await h.user.response()).status, 404);
+  });
+
+  it('GoAway on an idle kept-alive stream (the device is leaving its edge): given back at once, the next request routed afresh', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/1'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/1'));
+    s.send(ok('one'));
+    assert.equal((await h.user.response()).body, 'one');
+    s.sink.goAway?.();
+    assert.equal(s.released, true, 'released at a message boundary, not reset');
+    h.devices.set(MAC_A, 'edge-1'); // where presence names it now
     h.user.write(get(MAC_A, '/2'));
-    (await streamWith(h.a, 1, devGet(MAC_A, '/2'))).sink.fail(new TunnelError('busy', `Device ${MAC_A} is busy`));
-    assert.equal((await h.user.response()).status, 503);
-    assert.equal(h.a.streams.length, 2, 'no resend for a refusal');
+    const s2 = await streamWith(h.b, 0, devGet(MAC_A, '/2'));
+    s2.send(ok('two'));
+    assert.equal((await h.user.response()).body, 'two');
+    assert.equal(h.a.streams.length, 1);
+  });
+
+  it('GoAway while a request is in flight: its answer still comes over the old stream, the next request goes afresh', async () => {
+    await start();
+    h.user.write(get(MAC_A, '/slow'));
+    const s = await streamWith(h.a, 0, devGet(MAC_A, '/slow'));
+    s.sink.goAway?.();
+    assert.equal(s.released || s.wasReset, false, 'kept while its answer is owed');
+    s.send(ok('slow answer'));
+    assert.equal((await h.user.response()).body, 'slow answer');
+    assert.ok(s.released || s.wasReset, 'given up after the answer');
+    h.devices.set(MAC_A, 'edge-1');
+    h.user.write(get(MAC_A, '/next'));
+    (await streamWith(h.b, 0, devGet(MAC_A, '/next'))).send(ok('next'));
+    assert.equal((await h.user.response()).body, 'next');
   });
 
   it('a device failing mid-body: the user socket is destroyed, the response left incomplete', async () => {

@@ -15,6 +15,15 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 const NOTHING = Buffer.alloc(0);
+/**
+ * How long a request follows a device its edge no longer serves (drain, rebalance, a newer connection):
+ * the edge refused the stream before anything reached the device, so the request waits for presence to
+ * name the device's new connection and goes there.
+ */
+const FOLLOW_MS = 10_000;
+const FOLLOW_POLL_MS = 100;
+/** Follows per request at most (a device bouncing between edges does not hold a request forever). */
+const MAX_FOLLOWS = 3;
 
 /** A parsed request head, resolved (plan) or refused, that may have to wait for the previous device. */
 interface Resolved {
@@ -32,6 +41,10 @@ interface Pending {
   head: Buffer;
   retryable: boolean;
   retried: boolean;
+  /** No request body: the head alone is the whole request and can be sent again. */
+  bodyless: boolean;
+  /** Times this request followed its device to another connection. */
+  follows: number;
   sentAll: boolean;
   responded: boolean;
   closeAfter: boolean;
@@ -62,6 +75,8 @@ class Binding implements StreamSink {
     private readonly conn: ProxyConnection,
     readonly mac: string,
     readonly edgeId: string,
+    /** The presence epoch of the device connection the stream was opened for. */
+    readonly epoch: string,
     readonly tunnel: DeviceTunnel,
     /** `count.mac@addr` of the device connection: debug.cgi's `client` filter matches it. */
     readonly client: string,
@@ -77,6 +92,9 @@ class Binding implements StreamSink {
 
   fail(err: TunnelError): void {
     this.conn.onDeviceFail(this, err);
+  }
+  goAway(): void {
+    this.conn.onDeviceGoAway(this);
   }
 }
 
@@ -310,6 +328,8 @@ export class ProxyConnection {
       head: dr ? dr.head : NOTHING,
       retryable: bodyLength === 0 && IDEMPOTENT.has(info.method),
       retried: false,
+      bodyless: bodyLength === 0,
+      follows: 0,
       sentAll: bodyLength === 0,
       responded: false,
       closeAfter: dr ? dr.closeAfter : closesAfter(info),
@@ -371,7 +391,7 @@ export class ProxyConnection {
   }
 
   private bind(mac: string, rec: PresenceRecord, tunnel: DeviceTunnel): Binding {
-    const b = new Binding(this, mac, rec.edgeId, tunnel, `${rec.connectionId}@${rec.srcaddr}`);
+    const b = new Binding(this, mac, rec.edgeId, rec.epoch, tunnel, `${rec.connectionId}@${rec.srcaddr}`);
     b.stream = tunnel.open(mac, this.srcaddr, b);
     b.stream.onDrain = () => {
       if (this.binding !== b || !this.streamFull) return;
@@ -698,13 +718,66 @@ export class ProxyConnection {
     if (this.inflight.length) this.retryOrFail(b, new TunnelError('device-error', 'Device closed the connection'));
   }
 
+  /**
+   * The device is leaving that edge (drain, moved): its old connection closes once no stream holds it.
+   * An idle stream is given back now; a busy one after its answers (doomed); the next request is routed
+   * afresh, to wherever presence says the device is by then. An upgraded connection stays to the end.
+   */
+  onDeviceGoAway(b: Binding): void {
+    if (b !== this.binding || this.phase === 'closed' || this.phase === 'tunnel') return;
+    b.doomed = true;
+    const idle = !this.inflight.length && !this.respBody && !this.respHead && !this.reqBody && this.phase === 'head';
+    if (idle) this.dropBinding(b, 'release');
+  }
+
   onDeviceFail(b: Binding, err: TunnelError): void {
     if (b !== this.binding || this.phase === 'closed') return;
     this.binding = null;
     if (this.phase === 'tunnel' || this.respBody || this.respHead || this.inflight[0]?.responded) return this.cutShort(b, err.reason);
     if (!this.inflight.length) return;
     if (err.code === 'device-error') this.retryOrFail(b, err);
+    else if (err.code === 'not-connected' && this.canFollow()) this.follow(b, err);
     else this.failRequests(err);
+  }
+
+  /** Every request in flight is its head alone (nothing of a body was passed on that would be lost). */
+  private canFollow(): boolean {
+    if (this.phase === 'body' || this.phase === 'auth' || this.authNext) return false;
+    return this.inflight.every((p) => p.bodyless && p.head.length > 0 && p.follows < MAX_FOLLOWS);
+  }
+
+  /**
+   * The edge refused the stream as "device not here" (it left, or is leaving, that edge): nothing reached
+   * the device, so the requests wait until presence names another connection of it and are sent there.
+   * Without one within FOLLOW_MS, or when presence says the device is offline, they fail as before.
+   */
+  private follow(b: Binding, err: TunnelError): void {
+    for (const p of this.inflight) p.follows++;
+    this.clearTimer();
+    const first = this.inflight[0];
+    const clock = this.ctx.clock;
+    const until = clock.now() + FOLLOW_MS;
+    const stale = () => this.phase === 'closed' || this.binding !== null || this.inflight[0] !== first;
+    const attempt = () => {
+      if (stale()) return;
+      this.ctx.route(b.mac).then(
+        (rec) => {
+          if (stale()) return;
+          if (!rec) return this.failRequests(err); // offline (a draining edge keeps the claims of devices on the move)
+          if (rec.epoch !== b.epoch) {
+            const nb = this.bind(b.mac, rec, this.ctx.tunnel(rec.edgeAddress));
+            for (const p of this.inflight) if (!nb.stream.write(p.head)) this.streamFull = true;
+            return this.armTimer();
+          }
+          if (clock.now() >= until) return this.failRequests(err);
+          clock.setTimeout(attempt, FOLLOW_POLL_MS);
+        },
+        () => {
+          if (!stale()) this.failRequests(err);
+        },
+      );
+    };
+    attempt();
   }
 
   /**

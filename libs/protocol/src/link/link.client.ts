@@ -134,6 +134,9 @@ export class LinkClient implements DeviceTunnel {
       case FrameType.Window:
         if (s.window.granted(payload.readUInt32BE(0))) s.onDrain?.();
         break;
+      case FrameType.GoAway:
+        s.sink.goAway?.();
+        break;
       case FrameType.End:
         s.closed = true;
         this.streams.delete(id);

@@ -23,6 +23,11 @@ export const FrameType = {
   /** gateway -> edge and back: link liveness (stream id is a nonce). */
   Ping: 7,
   Pong: 8,
+  /**
+   * edge -> gateway: the device is leaving this edge (drain, a newer connection): release the stream at
+   * the next message boundary, at once when idle, and route the next request afresh.
+   */
+  GoAway: 9,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

@@ -57,6 +57,9 @@ export function serveLink(call: Duplex, opener: ChannelOpener): void {
         s.unacked = 0;
         if (n) s.window.ack(n);
       },
+      goAway: () => {
+        if (!s.done) writer.push(FrameType.GoAway, id);
+      },
     };
     s.lease = lease;
     lease.bind(events);

@@ -131,6 +131,10 @@ class Sink implements StreamSink {
   fail(err: TunnelError): void {
     this.failed = err;
   }
+  goAways = 0;
+  goAway(): void {
+    this.goAways++;
+  }
   get text(): string {
     return Buffer.concat(this.chunks).toString();
   }
@@ -191,6 +195,7 @@ describe('link frames', () => {
       [FrameType.Window, 6, u32(65536)],
       [FrameType.Ping, 7, Buffer.alloc(0)],
       [FrameType.Pong, 7, Buffer.alloc(0)],
+      [FrameType.GoAway, 8, Buffer.alloc(0)],
     ];
     const batch = Buffer.concat(frames.map(([t, id, p]) => encodeFrame(t, id, p)));
     const got: Array<[number, number, Buffer]> = [];
@@ -408,6 +413,20 @@ describe('LinkClient and serveLink over one link', () => {
     lease.events!.drain();
     await until(() => drained === 1, 'onDrain');
     assert.equal(stream.write(chunk), true);
+  });
+
+  it("the edge's GoAway reaches the stream's sink, and the stream stays usable until it is given back", async () => {
+    const l = link();
+    const { sink, stream } = l.openStream();
+    await until(() => l.opened.length === 1, 'the lease');
+    const lease = l.opened[0].lease;
+    await until(() => lease.events !== undefined, 'the binding');
+    lease.events!.goAway!();
+    await until(() => sink.goAways === 1, 'the GoAway');
+    lease.events!.data(Buffer.from('still here'));
+    await until(() => sink.text === 'still here', 'data after GoAway');
+    stream.release();
+    await until(() => l.client.openStreams === 0, 'released');
   });
 
   it('an opener rejecting with TunnelError(not-connected) reaches sink.fail with that code and reason', async () => {

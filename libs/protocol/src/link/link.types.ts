@@ -7,6 +7,8 @@ export interface StreamSink {
   end(): void;
   /** Refused (device offline, busy) or broken (device gone, edge gone). Nothing follows. */
   fail(err: TunnelError): void;
+  /** The device is leaving this edge: give the stream back once nothing is owed on it (see FrameType.GoAway). */
+  goAway?(): void;
 }
 
 /** The gateway's end of one byte stream to a device's web server. */
@@ -40,6 +42,8 @@ export interface ChannelEvents {
   close(reason: string): void;
   /** Bytes written with back-pressure have left. */
   drain(): void;
+  /** The device is leaving this edge: the stream should be given back at its next message boundary. */
+  goAway?(): void;
 }
 
 export interface LeasedChannel {
