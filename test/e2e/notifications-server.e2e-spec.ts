@@ -63,14 +63,23 @@ describe('notifications from the all-in-one server (in-memory queue)', () => {
     await agent.waitForOutput(new RegExp(`connected to ${other} as 2\\.${MAC}`), 20_000);
     await rx.waitUntil((all) => all.filter((r) => action(r) === 'client_connect').length >= 2, 10_000, 'the second client_connect');
     const UP = MAC.toUpperCase();
-    assert.deepEqual(rx.received.map(line), [
-      'PUT server_up',
-      `HEAD client_hello 1.${UP}`,
-      `PUT client_connect 1.${UP}`,
+    const got = rx.received.map(line);
+    assert.deepEqual([...got].sort(), [
       `DELETE client_disconnect 1.${UP}`,
+      `HEAD client_hello 1.${UP}`,
       `HEAD client_hello 2.${UP}`,
+      `PUT client_connect 1.${UP}`,
       `PUT client_connect 2.${UP}`,
+      'PUT server_up',
     ]);
+    // The redirect is make-before-break (connection 2 says hello while connection 1 still stands), so only
+    // these orders are fixed: server_up first, and each connection's hello, connect, disconnect in turn.
+    const at = (l: string) => got.indexOf(l);
+    assert.equal(at('PUT server_up'), 0);
+    assert.ok(at(`HEAD client_hello 1.${UP}`) < at(`PUT client_connect 1.${UP}`), got.join(' | '));
+    assert.ok(at(`PUT client_connect 1.${UP}`) < at(`DELETE client_disconnect 1.${UP}`), got.join(' | '));
+    assert.ok(at(`PUT client_connect 1.${UP}`) < at(`HEAD client_hello 2.${UP}`), got.join(' | '));
+    assert.ok(at(`HEAD client_hello 2.${UP}`) < at(`PUT client_connect 2.${UP}`), got.join(' | '));
     assert.ok(rx.received.every((r) => r.headers['x-stserver-id'] === 'solo'));
     assert.match(server.output, new RegExp(`redirect of 1\\.${MAC} to ${other}`));
     const status = await curl(['--fail', `http://127.0.0.1:${admin}/admin/status.cgi`]);
