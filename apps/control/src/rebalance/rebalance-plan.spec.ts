@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BalanceEdge, planRebalance } from './rebalance-plan';
+import { BalanceEdge, planRebalance, withinTolerance } from './rebalance-plan';
 
 const macs = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
 const edge = (id: string, n: number, servers?: string[]): BalanceEdge => ({
@@ -63,6 +63,25 @@ describe('rebalance plan', () => {
     const none = planRebalance([edge('a', 6, ['a:8443']), edge('b', 0), edge('c', 0)]);
     assert.deepEqual(none.moves, []);
     assert.equal(none.unfilled, 4);
+  });
+
+  it('reconnects instead of redirecting between edges that share one device address', () => {
+    const shared = (id: string, n: number): BalanceEdge => ({ ...edge(id, n), client: 'svc:8443' });
+    const all = planRebalance([shared('e0', 9), shared('e1', 0), shared('e2', 0)]);
+    assert.equal(all.moves.length, 6);
+    assert.ok(all.moves.every((m) => m.action === 'reconnect' && m.from === 'e0' && m.server === 'svc:8443'), JSON.stringify(all.moves));
+    // e0 and e1 behind the balancer, e2 on its own address: redirects to e2, reconnects toward e1.
+    const mixed = planRebalance([shared('e0', 9), shared('e1', 0), edge('e2', 0)]);
+    assert.deepEqual(mixed.moves.map((m) => `${m.action} ${m.to}`), ['reconnect e1', 'redirect e2', 'reconnect e1', 'redirect e2', 'reconnect e1', 'redirect e2']);
+    assert.ok(planRebalance([edge('e0', 9), edge('e1', 0)]).moves.every((m) => m.action === 'redirect'));
+  });
+
+  it('tolerance: every edge within a tenth of its quota, at least one device', () => {
+    const q = new Map([['a', 30], ['b', 30], ['c', 30]]);
+    assert.ok(withinTolerance([edge('a', 33), edge('b', 28), edge('c', 29)], q));
+    assert.ok(!withinTolerance([edge('a', 34), edge('b', 28), edge('c', 28)], q));
+    assert.ok(withinTolerance([edge('a', 2), edge('b', 1)], new Map([['a', 2], ['b', 1]])));
+    assert.ok(!withinTolerance([edge('a', 4), edge('b', 0)], new Map([['a', 2], ['b', 2]])));
   });
 
   it('no edges or no devices: nothing to do', () => {

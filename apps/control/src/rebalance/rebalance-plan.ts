@@ -17,9 +17,15 @@ export interface BalanceEdge {
 export interface Move {
   mac: string;
   from: string;
+  /** The edge the plan counts the device for; for a reconnect, the load balancer picks the actual edge. */
   to: string;
   /** The redirect's server (the target's device address). */
   server: string;
+  /**
+   * `redirect` names the target; `reconnect` when the target shares the source's device address (one
+   * load balancer in front of both): a redirect to that address could land on the source again anyway.
+   */
+  action: 'redirect' | 'reconnect';
 }
 
 export interface RebalancePlan {
@@ -38,6 +44,7 @@ const canGo = (d: BalanceDevice, client: string) => !d.servers?.length || d.serv
  * extra device when the total does not divide evenly, only the surplus above each quota moves, and the
  * moves alternate between the targets (the emptiest first) so each receives at an even share of the rate.
  * A device moves only to an edge its server list names (a redirect elsewhere would leave it in place).
+ * Between edges that share one device address the move is a reconnect (see Move.action).
  */
 export function planRebalance(edges: BalanceEdge[]): RebalancePlan {
   const sorted = [...edges].sort((a, b) => b.devices.length - a.devices.length || a.edgeId.localeCompare(b.edgeId));
@@ -77,9 +84,21 @@ export function planRebalance(edges: BalanceEdge[]): RebalancePlan {
       }
       const [dev] = pick.donor.left.splice(pick.i, 1);
       pick.donor.surplus--;
-      moves.push({ mac: dev.mac, from: pick.donor.edge.edgeId, to: r.edge.edgeId, server: r.edge.client });
+      const action = pick.donor.edge.client === r.edge.client ? 'reconnect' : 'redirect';
+      moves.push({ mac: dev.mac, from: pick.donor.edge.edgeId, to: r.edge.edgeId, server: r.edge.client, action });
       r.missing--;
     }
   }
   return { quota, moves, unfilled };
+}
+
+/** Fraction of its quota an edge may be off by and still count as balanced (reconnect rounds stop there). */
+export const REBALANCE_TOLERANCE = 0.1;
+
+/** True when every edge holds its quota within REBALANCE_TOLERANCE (and at least one device either way). */
+export function withinTolerance(edges: BalanceEdge[], quota: Map<string, number>): boolean {
+  return edges.every((e) => {
+    const q = quota.get(e.edgeId) ?? 0;
+    return Math.abs(e.devices.length - q) <= Math.max(1, Math.floor(q * REBALANCE_TOLERANCE));
+  });
 }

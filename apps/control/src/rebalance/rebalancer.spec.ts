@@ -12,11 +12,13 @@ const settle = () => new Promise((r) => setImmediate(r));
 const mac = (i: number) => `00408c00${i.toString(16).padStart(4, '0')}`;
 
 /** Three edges (e0 holding `n` devices, e1 and e2 empty) whose devices follow redirects unless told otherwise. */
-async function cluster(n: number, opts: { stays?: Set<string>; draining?: boolean } = {}) {
+async function cluster(n: number, opts: { stays?: Set<string>; draining?: boolean; shared?: boolean } = {}) {
   const clock = new ManualClock(1_700_000_000_000);
   const deps = controlDeps('', { clock });
   const edges = ['e0', 'e1', 'e2'];
-  for (const id of edges) await deps.presence.announceEdge(id, `${id}:7000`, 10_000, { client: `${id}:8443` });
+  // shared: one load balancer (svc:8443) in front of all three, handing new connections out in turn.
+  for (const id of edges) await deps.presence.announceEdge(id, `${id}:7000`, 10_000, { client: opts.shared ? 'svc:8443' : `${id}:8443` });
+  let turn = 0;
   if (opts.draining) await deps.presence.announceEdge('e3', 'e3:7000', 10_000, { client: 'e3:8443', draining: true });
   const at = new Map<string, string>();
   for (let i = 0; i < n; i++) {
@@ -27,7 +29,8 @@ async function cluster(n: number, opts: { stays?: Set<string>; draining?: boolea
     [...at].filter(([, e]) => `${e}:7000` === address).map(([m]) => ({ mac: m }) as DeviceStatus);
   deps.edgeLink.answer = async (_address, cmd) => {
     if (opts.stays?.has(cmd.mac)) return { ok: true, detail: 'OK (not in server list, staying)' };
-    const to = (cmd.server ?? '').split(':')[0];
+    if (!(await deps.presence.lookup(cmd.mac))) return { ok: false, detail: `device ${cmd.mac} is not connected here` };
+    const to = cmd.command === 'reconnect' ? edges[turn++ % edges.length] : (cmd.server ?? '').split(':')[0];
     at.set(cmd.mac, to);
     await deps.presence.claim({ mac: cmd.mac, edgeId: to, edgeAddress: `${to}:7000`, connectionId: `2.${cmd.mac}`, srcaddr: '', connectedAt: 0, protocolVersion: 2 });
     return { ok: true, detail: 'OK' };
@@ -52,7 +55,7 @@ describe('Rebalancer', () => {
     const { clock, at, rebalancer } = await cluster(9);
     const lines: string[] = [];
     const summary = await drive(clock, rebalancer.run({ rate: 2, dryRun: false, write: (l) => lines.push(l), cancelled: () => false }));
-    assert.deepEqual(summary, { planned: 6, moved: 6, stayed: 0, failed: 0, confirmed: 6 });
+    assert.deepEqual(summary, { planned: 6, moved: 6, reconnected: 0, stayed: 0, failed: 0, confirmed: 6, rounds: 1 });
     const count = (e: string) => [...at.values()].filter((x) => x === e).length;
     assert.deepEqual([count('e0'), count('e1'), count('e2')], [3, 3, 3]);
     assert.equal(lines[0], 'rebalance: 9 device(s) on 3 edge(s): e0 9, e1 0, e2 0');
@@ -86,14 +89,52 @@ describe('Rebalancer', () => {
     assert.equal(deps.edgeLink.sent.length, 0);
   });
 
-  it('leaves out edges that share one device address (a redirect cannot choose between them)', async () => {
-    const { deps, clock, rebalancer } = await cluster(6);
-    await deps.presence.announceEdge('e1', 'e1:7000', 10_000, { client: 'svc:8443' });
-    await deps.presence.announceEdge('e2', 'e2:7000', 10_000, { client: 'svc:8443' });
+  it('edges behind one shared address: reconnects in rounds from fresh counts until within tolerance, no device lost', async () => {
+    const { clock, at, rebalancer } = await cluster(90, { shared: true });
+    const lines: string[] = [];
+    const summary = await drive(clock, rebalancer.run({ rate: 100, dryRun: false, write: (l) => lines.push(l), cancelled: () => false }));
+    const count = (e: string) => [...at.values()].filter((x) => x === e).length;
+    const end = [count('e0'), count('e1'), count('e2')];
+    assert.equal(end[0] + end[1] + end[2], 90);
+    // The balancer hands a third of each round back to e0: 60 -> e0 50; 20 -> 37 (+7); 7 -> 32 (+2), within 10 %.
+    assert.deepEqual(end, [32, 29, 29], lines.join('\n'));
+    assert.deepEqual(summary, { planned: 87, moved: 0, reconnected: 87, stayed: 0, failed: 0, confirmed: 0, rounds: 3 });
+    assert.equal(lines[0], 'edges e0, e1, e2 share the device address svc:8443: devices move between them by reconnect, in rounds');
+    assert.equal(lines[2], 'plan: 60 move(s) at 100/s (about 0.6 s), ending with e0 30, e1 30, e2 30');
+    assert.equal(lines[3], '60 of them reconnect: the target shares the source\'s device address, the load balancer picks the edge');
+    assert.match(lines[4], /^\+0\.000s round 1 reconnect 00408c00\w{4} from e0 \(svc:8443\)$/);
+    assert.equal(lines.filter((l) => / round 2 reconnect /.test(l)).length, 20);
+    assert.ok(lines.includes('round 2: e0 50, e1 20, e2 20'), lines.join('\n'));
+    assert.ok(lines.includes('round 4: e0 32, e1 29, e2 29: within tolerance'), lines.join('\n'));
+    assert.match(lines[lines.length - 1], /^done in [\d.]+ s: moved 0, reconnected 87 in 3 round\(s\), stayed 0, failed 0; 0 of 0 moved device\(s\) seen on their target$/);
+  });
+
+  it('stops after the last round even when the balancer keeps sending devices back', async () => {
+    const { deps, clock, rebalancer } = await cluster(30, { shared: true });
+    // A balancer that always picks e0: every reconnect lands on the source again.
+    deps.edgeLink.answer = async (_address, cmd) => {
+      await deps.presence.claim({ mac: cmd.mac, edgeId: 'e0', edgeAddress: 'e0:7000', connectionId: `n.${cmd.mac}`, srcaddr: '', connectedAt: 0, protocolVersion: 2 });
+      return { ok: true, detail: 'OK' };
+    };
+    const lines: string[] = [];
+    const summary = await drive(clock, rebalancer.run({ rate: 100, dryRun: false, write: (l) => lines.push(l), cancelled: () => false }));
+    assert.equal(summary.rounds, 4);
+    assert.equal(summary.reconnected, 80);
+    assert.equal(lines.filter((l) => l.startsWith('round ') && !l.includes('plan')).pop(), 'round 5: e0 30, e1 0, e2 0: stopping after 4 rounds');
+  });
+
+  it('a dry run over a shared address shows the action per device', async () => {
+    const { deps, clock, rebalancer } = await cluster(6, { shared: true });
+    await deps.presence.announceEdge('e2', 'e2:7000', 10_000, { client: 'e2:8443' }); // e2 has its own address
     const lines: string[] = [];
     const summary = await drive(clock, rebalancer.run({ rate: 5, dryRun: true, write: (l) => lines.push(l), cancelled: () => false }));
-    assert.equal(lines[0], 'edges e1, e2 left out: they share the device address svc:8443 (set client_advertise per edge)');
-    assert.equal(summary.planned, 0);
+    assert.equal(summary.planned, 4);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('would')).map((l) => l.replace(/00408c00\w{4}/, 'M')),
+      ['would reconnect M from e0 (svc:8443)', 'would move M e0 -> e2 (e2:8443)', 'would reconnect M from e0 (svc:8443)', 'would move M e0 -> e2 (e2:8443)'],
+    );
+    assert.equal(lines[lines.length - 1], 'dry run: 4 move(s) planned, none made (2 reconnect(s); later rounds depend on where they land)');
+    assert.equal(deps.edgeLink.sent.length, 0);
   });
 
   it('stops issuing moves once the caller went away', async () => {
