@@ -1,9 +1,12 @@
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_SCHEMA } from '@tether/config';
-import { REPO_ROOT } from '@tether/testing';
+import { freePort, REPO_ROOT, TETHER_BIN, TetherProcess } from '@tether/testing';
 
 /**
  * The deployment files (k8s/*.yaml, docker-compose.yml) cannot be run here (no Docker, no cluster), so what can
@@ -22,6 +25,8 @@ const NOT_KEYS = new Set(['TETHER_CA_PASSWORD', 'TETHER_DISPATCHER_PASSWORD']);
 
 describe('deployment manifests', () => {
   let yaml: Yaml;
+  let tmp = '';
+  let dispatcher: TetherProcess | undefined;
   const docs = new Map<string, Obj[]>();
   const all = (): Obj[] => [...docs.entries()].filter(([f]) => f.startsWith('k8s/')).flatMap(([, d]) => d);
   const ofKind = (kind: string, file?: string): Obj[] => (file ? (docs.get(file) ?? []) : all()).filter((d) => d?.kind === kind);
@@ -45,6 +50,10 @@ describe('deployment manifests', () => {
       for (const d of parsed) assert.deepEqual(d.errors, [], `${file} parses`);
       docs.set(file, parsed.map((d) => d.toJSON()).filter((d) => d !== null));
     }
+  });
+  after(async () => {
+    await dispatcher?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('every k8s manifest is listed in kustomization.yaml, and everything listed exists (secrets.example.yaml never)', () => {
@@ -167,5 +176,86 @@ describe('deployment manifests', () => {
     const api = new URL(services.control.environment.TETHER_DISPATCHER_URL);
     assert.equal(api.hostname, 'dispatcher');
     assert.equal(services.dispatcher.environment.TETHER_DISPATCHER_API_LISTEN.split(':').pop(), api.port);
+  });
+
+  it("k8s/dispatcher.yaml's environment starts a dispatcher: CRL at the edges' crl_url path, API for control's URL", { timeout: 60_000 }, async () => {
+    const d = byName('Deployment', 'dispatcher');
+    const [c] = containers(d);
+    tmp = mkdtempSync(join(tmpdir(), 'tether-k8s-dispatcher-'));
+    const tether = (...args: string[]) => execFileSync(process.execPath, [TETHER_BIN, ...args], { env: { ...process.env, TETHER_CA_PASSWORD: 'ca-pw', TETHER_DISPATCHER_PASSWORD: 'acme-pw' }, stdio: 'pipe' });
+    // The Secrets, made as secrets.example.yaml says, then laid out where the pod's volumes put them.
+    const ca = join(tmp, 'ca-dispatcher');
+    const serverCa = join(tmp, 'ca-dispatcher-server');
+    const control = new URL(envOf(byName('Deployment', 'control')).get('TETHER_DISPATCHER_URL').value);
+    tether('pki', 'setup-dispatcher-ca', '--dir', ca, '--key-type', 'ec-p256');
+    tether('pki', 'setup-provider-ca', '--dir', serverCa, '--key-type', 'ec-p256');
+    tether('pki', 'issue-server-cert', '--dir', serverCa, '--host', `localhost,${control.hostname}`, '--out', join(tmp, 'dispatcher.pem'), '--key-type', 'ec-p256');
+    tether('dispatcher-account', '--accounts', join(tmp, 'accounts'), '--user', 'acme');
+    const secrets: Record<string, Record<string, string>> = {
+      'tether-dispatcher-server-cert': { 'dispatcher.pem': join(tmp, 'dispatcher.pem') },
+      'tether-dispatcher-ca-key': { 'dispatcher_ca.crt': join(ca, 'dispatcher_ca.crt'), 'dispatcher_ca.key': join(ca, 'dispatcher_ca.key') },
+      'tether-dispatcher-auth': { accounts: join(tmp, 'accounts') },
+    };
+    const mounts = new Map<string, string>();
+    for (const m of c.volumeMounts) {
+      const dir = join(tmp, 'pod', m.name);
+      mkdirSync(dir, { recursive: true });
+      mounts.set(m.mountPath, dir);
+      const v = d.spec.template.spec.volumes.find((x: Obj) => x.name === m.name);
+      if (!v.secret) continue;
+      const files = secrets[v.secret.secretName];
+      assert.ok(files, `a Secret ${v.secret.secretName} for volume ${m.name}`);
+      const items: Array<{ key: string; path: string }> = v.secret.items ?? Object.keys(files).map((k) => ({ key: k, path: k }));
+      for (const item of items) copyFileSync(files[item.key], join(dir, item.path));
+    }
+    // Pod paths → the directories above; listeners → loopback ports; Secret values and the downward API.
+    const ports = new Map<string, number>();
+    const env: Record<string, string> = {};
+    for (const e of c.env) {
+      if (e.valueFrom?.fieldRef) env[e.name] = 'dispatcher-test';
+      else if (e.valueFrom?.secretKeyRef) env[e.name] = e.valueFrom.secretKeyRef.key === 'ca-password' ? 'ca-pw' : assert.fail(`unexpected secret ${e.name}`);
+      else env[e.name] = String(e.value).replace(/\$\(([A-Z_]+)\)/g, (_m, v: string) => env[v]);
+      const listen = /^0\.0\.0\.0:(\d+)$/.exec(env[e.name]);
+      if (listen) {
+        const port = await freePort();
+        ports.set(listen[1], port);
+        env[e.name] = `127.0.0.1:${port}`;
+      }
+      // Once: the pod's /tmp mount would match the temporary directories themselves.
+      const mount = [...mounts.keys()].find((path) => env[e.name] === path || env[e.name].startsWith(`${path}/`));
+      if (mount) env[e.name] = mounts.get(mount) + env[e.name].slice(mount.length);
+    }
+    dispatcher = new TetherProcess(['dispatcher'], { env });
+    await dispatcher.waitForOutput(/\[main\] started/, 30_000);
+
+    const crlUrl = new URL(envOf(byName('StatefulSet', 'edge')).get('TETHER_CRL_URL').value);
+    const crlPort = ports.get(String(byName('Service', crlUrl.hostname.split('.')[0]).spec.ports[0].port));
+    const crl = await fetch(`http://127.0.0.1:${crlPort}${crlUrl.pathname}`);
+    assert.equal(crl.status, 200);
+    assert.equal(crl.headers.get('content-type'), 'application/pkix-crl');
+    assert.ok((await crl.arrayBuffer()).byteLength > 100);
+
+    // control's dispatcher_url host name is in the certificate; the mounted account file answers.
+    const apiPort = ports.get(String(byName('Service', control.hostname.split('.')[0]).spec.ports[0].port))!;
+    const register = (pass: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: apiPort, servername: control.hostname, path: '/register', method: 'POST', ca: readFileSync(join(serverCa, 'stserver_ca.crt')), headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let body = '';
+            res.on('data', (b) => (body += b));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ user: 'acme', pass, mac: '00408C000009', oak: '5A8A-26D0-52AC', server: 'edge.example.com:8443', caPem: readFileSync(join(serverCa, 'stserver_ca.crt'), 'utf8') }));
+      });
+    assert.deepEqual(await register('wrong'), { status: 401, body: JSON.stringify({ error: 'Invalid user or password' }) + '\n' });
+    const known = await register('acme-pw');
+    assert.equal(known.status, 404, known.body);
+    assert.match(known.body, /Unknown MAC 00408C000009/);
+    // The state file is on the PVC's mount.
+    const state = mounts.get(c.volumeMounts.find((m: Obj) => m.name === 'state').mountPath)!;
+    assert.ok(readdirSync(state).includes('dispatcher-state.json'));
   });
 });
