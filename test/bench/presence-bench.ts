@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 // The bench measures the real store (claim, lookup) that edges and gateways use; nothing else of the app.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { connectRedis, PresenceClaim, RedisPresenceStore } from '@tether/presence';
+import { PresenceClaim, RedisPresenceStore } from '@tether/presence';
+import { connectRedis } from '@tether/redis';
 import { macPlus } from '@tether/protocol';
 import { CONFIG_SCHEMA } from '@tether/config';
 import { freePort, raiseFdLimit, RedisFixture, REPO_ROOT, TetherCluster, TetherProcess, writeConfig } from '@tether/testing';

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { scanValues } from '@tether/redis';
 import type { BusHandler, ClusterBus, ClusterMember } from './cluster-bus';
 
 export interface RedisClusterBusOptions {
@@ -89,20 +90,11 @@ export class RedisClusterBus implements ClusterBus {
     await this.redis.del(this.memberKey(id));
   }
 
-  /** SCAN, not KEYS: the members are few but the keyspace holds every device. */
+  /** The members are few, beside every device's key (scanValues). */
   async members(): Promise<ClusterMember[]> {
-    const prefix = this.memberKey('');
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    if (!keys.length) return [];
-    const values = await this.redis.mget(...keys);
+    const found = await scanValues(this.redis, this.memberKey(''));
     const out: ClusterMember[] = [];
-    for (const v of values) {
+    for (const { value: v } of found) {
       if (!v) continue; // expired between SCAN and MGET
       try {
         const m = JSON.parse(v) as ClusterMember;

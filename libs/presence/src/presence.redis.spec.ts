@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisFixture } from '@tether/testing';
-import { RedisPresenceStore, connectRedis } from './presence.redis';
+import { connectRedis } from '@tether/redis';
+import { RedisPresenceStore } from './presence.redis';
 import { claimOf, presenceContract } from './presence.contract';
 
 describe('Redis presence (real redis-server)', () => {

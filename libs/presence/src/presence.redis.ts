@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { scanValues } from '@tether/redis';
 import { CLAIM_LUA, REFRESH_MANY_LUA, RELEASE_LUA } from './presence.lua';
 import {
   ClaimResult,
@@ -128,19 +129,11 @@ export class RedisPresenceStore implements PresenceStore {
     return (await this.redis.exists(this.edgeKey(edgeId))) === 1;
   }
 
-  /** SCAN, not KEYS: the edge keys are few, but the keyspace holds every device. */
+  /** The edge keys are few, beside every device's key (scanValues). */
   async listEdges(): Promise<LiveEdge[]> {
     const prefix = `${this.opts.prefix}edge:`;
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    if (!keys.length) return [];
-    const addresses = await this.redis.mget(...keys);
-    return keys.map((k, i) => decodeEdgeValue(k.slice(prefix.length), addresses[i] ?? '')).filter((e): e is LiveEdge => e !== null);
+    const found = await scanValues(this.redis, prefix);
+    return found.map(({ key, value }) => decodeEdgeValue(key.slice(prefix.length), value ?? '')).filter((e): e is LiveEdge => e !== null);
   }
 
   /** ioredis emits 'ready' on the first connection and after every reconnection. */
@@ -181,14 +174,4 @@ export class RedisPresenceStore implements PresenceStore {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
-}
-
-/** A client that fails commands fast while Redis is away (callers retry on their own schedule). */
-export function connectRedis(url: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: 1,
-    commandTimeout: 3000,
-    enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(100 * times, 2000),
-  });
 }

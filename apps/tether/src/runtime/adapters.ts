@@ -1,7 +1,7 @@
 import { ClusterBus, LogRelay, MemoryClusterBus, RedisClusterBus } from '@tether/cluster';
-import Redis from 'ioredis';
 import type { TetherConfig } from '@tether/config';
-import { MemoryPresenceStore, PresenceStore, RedisPresenceStore, connectRedis } from '@tether/presence';
+import { MemoryPresenceStore, PresenceStore, RedisPresenceStore } from '@tether/presence';
+import { connectRedis } from '@tether/redis';
 import { GrpcEdgeLink } from '@tether/protocol';
 import { MemoryShortcutStore, RedisShortcutStore, ShortcutStore } from '@tether/shortcuts';
 import { LOG_LEVELS, Logger, TetherMetrics, noopMetrics, systemClock } from '@tether/telemetry';
@@ -10,20 +10,25 @@ import { LOG_LEVELS, Logger, TetherMetrics, noopMetrics, systemClock } from '@te
 // makeNotifications (./notifications.ts: BullMQ when redis_url is set, otherwise in-process).
 export { makeNotifications } from './notifications';
 
+/** One warning when a connection loses Redis, one notice when it is back (ioredis emits 'error' per retry). */
+function reportAvailability(redis: ReturnType<typeof connectRedis>, logger: Logger, what: string, onError?: () => void): void {
+  let down = false;
+  redis.on('error', (err: Error) => {
+    onError?.();
+    if (!down) logger.child('redis').warn(`Redis unavailable${what}: ${err.message}`);
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.child('redis').notice(`Redis available again${what}`);
+    down = false;
+  });
+}
+
 /** Redis when redis_url is set (the cluster), otherwise in-process (one process holds everything). */
 export function makePresence(config: TetherConfig, logger: Logger, metrics: TetherMetrics = noopMetrics): PresenceStore {
   if (!config.redis_url) return new MemoryPresenceStore(systemClock.now);
   const redis = connectRedis(config.redis_url);
-  let down = false;
-  redis.on('error', (err: Error) => {
-    metrics.redisError();
-    if (!down) logger.child('redis').warn(`Redis unavailable: ${err.message}`);
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) logger.child('redis').notice('Redis available again');
-    down = false;
-  });
+  reportAvailability(redis, logger, '', () => metrics.redisError());
   return new RedisPresenceStore(redis, { prefix: config.redis_prefix, ttlMs: config.presence_ttl * 1000 });
 }
 
@@ -34,22 +39,8 @@ export function makePresence(config: TetherConfig, logger: Logger, metrics: Teth
  */
 export function makeShortcuts(config: TetherConfig, logger: Logger): ShortcutStore {
   if (!config.redis_url) return new MemoryShortcutStore(systemClock.now);
-  const redis = new Redis(config.redis_url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 3000,
-    enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(100 * times, 2000),
-  });
-  let down = false;
-  redis.on('error', (err: Error) => {
-    if (!down) logger.child('redis').warn(`Redis unavailable for shortcuts: ${err.message}`);
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) logger.child('redis').notice('Redis available again for shortcuts');
-    down = false;
-  });
+  const redis = connectRedis(config.redis_url, { lazyConnect: true });
+  reportAvailability(redis, logger, ' for shortcuts');
   return new RedisShortcutStore(redis, { prefix: config.redis_prefix });
 }
 

@@ -1,0 +1,2 @@
+export { connectRedis } from './redis.connect';
+export { scanValues } from './redis.scan';
