@@ -3,16 +3,16 @@ import { join, resolve } from 'node:path';
 import { DeviceRegistry, DeviceTunnelService, EdgeModule } from '@tether/app-edge';
 import { ControlModule, requireAdminListener } from '@tether/app-control';
 import { GatewayModule } from '@tether/app-gateway';
-import { ConfigHolder, TetherConfig, formatListen, parseConfig } from '@tether/config';
+import { TetherConfig, formatListen, parseConfig } from '@tether/config';
 import { issueDeviceCert, issueServerCert, setupDispatcherCa, setupProviderCa } from '@tether/pki';
 import { CommandSpec, str } from '../cli/flags';
-import { makeBus, makeEdgeLink, makeNotifications, makePresence, makeShortcuts, startLogRelay, systemClock } from '../runtime/adapters';
+import { makeEdgeLink } from '../runtime/adapters';
 import { startApps, untilSignal } from '../runtime/app-runner';
-import { ConfigReloader, reloadOnSignal } from '../runtime/config-reload';
 import { configFromFlags } from '../runtime/load-config';
-import { countReloads, makeTelemetry } from '../runtime/telemetry';
+import { makeTelemetry } from '../runtime/telemetry';
 import { TelemetryModule } from '../runtime/telemetry.module';
 import { LocalEdgeLink } from '../runtime/local-edge-link';
+import { makeProcessDeps } from '../runtime/run-apps';
 import { TETHER_VERSION } from '../runtime/version';
 import { CONFIG_FLAG } from './edge.command';
 
@@ -112,39 +112,18 @@ export const serverCommand: CommandSpec = {
     const config = embedded ? parseConfig(defaultConfigText(dir), join(dir, 'tether.conf')) : configFromFlags(flags);
     requireAdminListener(config);
     const telemetry = makeTelemetry(config);
-    const { logger, metrics } = telemetry;
-    const live = new ConfigHolder(config, systemClock.now);
     // The embedded default's file is rewritten at every start: only a --config file is reloaded.
-    const reload = countReloads(new ConfigReloader({ file: embedded ? null : (str(flags, 'config') ?? null), live, logger }), metrics);
-    reloadOnSignal(reload);
-    const presence = makePresence(config, logger, metrics);
-    const remote = makeEdgeLink(config);
-    const local = new LocalEdgeLink(remote);
-    const bus = makeBus(config, logger);
-    startLogRelay(bus, logger);
-    // One shortcut store for the gateway and control of this process (memory unless redis_url is set).
-    const shortcuts = makeShortcuts(config, logger);
-    // One queue for the edge (enqueue) and control (delivery): in memory unless redis_url is set.
-    const notifications = makeNotifications(config, logger);
-    const deps = {
-      config,
-      live,
-      presence,
-      edgeLink: local,
-      shortcuts,
-      logger,
-      bus,
-      metrics,
-      clock: systemClock,
-      notifications: notifications.edge,
-      notificationDelivery: notifications.control,
-    };
+    const reloadFile = embedded ? null : (str(flags, 'config') ?? null);
+    // Streams to this process's own edge run over an in-memory Link; other addresses over gRPC.
+    const local = new LocalEdgeLink(makeEdgeLink(config));
+    const deps = makeProcessDeps(config, telemetry, reloadFile, local);
+    const { logger } = deps;
     const app = await startApps(
       [
         EdgeModule.register(deps),
         GatewayModule.register(deps),
-        ControlModule.register({ ...deps, version: TETHER_VERSION, reload }),
-        TelemetryModule.register({ telemetry, live }),
+        ControlModule.register({ ...deps, version: TETHER_VERSION }),
+        TelemetryModule.register({ telemetry, live: deps.live }),
       ],
       logger,
     );
