@@ -1,33 +1,24 @@
-import type { Clock } from '@tether/telemetry';
+import { Clock, ManualClock } from '@tether/telemetry';
 
-/** A clock whose time moves only by tick(); intervals and timeouts fire as it passes them. */
-export function fakeClock(): Clock & { t: number; tick(ms: number): void; pending(): number } {
-  const timers = new Set<{ fn: () => void; every: number; next: number }>();
-  const add = (fn: () => void, ms: number, every: number) => {
-    const h = { fn, every, next: c.t + ms, unref: () => undefined };
-    timers.add(h);
-    return h;
-  };
-  const c = {
-    t: 0,
-    now: () => c.t,
-    setTimeout: (fn: () => void, ms: number) => add(fn, ms, 0),
-    clearTimeout: (h: unknown) => void timers.delete(h as never),
-    setInterval: (fn: () => void, ms: number) => add(fn, ms, ms),
-    clearInterval: (h: unknown) => void timers.delete(h as never),
-    tick(ms: number) {
-      const end = c.t + ms;
-      for (;;) {
-        const due = [...timers].filter((h) => h.next <= end).sort((a, b) => a.next - b.next)[0];
-        if (!due) break;
-        c.t = due.next;
-        if (due.every) due.next += due.every;
-        else timers.delete(due);
-        due.fn();
-      }
-      c.t = end;
+/**
+ * A ManualClock seen as a plain object: `tick(ms)` moves time and fires the timers it passes; assigning `t`
+ * jumps without firing any.
+ */
+export function fakeClock(start = 0): Clock & { t: number; tick(ms: number): void; pending(): number } {
+  const m = new ManualClock(start);
+  return {
+    get t() {
+      return m.now();
     },
-    pending: () => timers.size,
+    set t(to: number) {
+      m.jump(to);
+    },
+    now: () => m.now(),
+    setTimeout: (fn, ms) => m.setTimeout(fn, ms),
+    clearTimeout: (h) => m.clearTimeout(h),
+    setInterval: (fn, ms) => m.setInterval(fn, ms),
+    clearInterval: (h) => m.clearInterval(h),
+    tick: (ms) => m.advance(ms),
+    pending: () => m.pending,
   };
-  return c;
 }

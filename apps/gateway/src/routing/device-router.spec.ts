@@ -2,11 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigHolder, parseConfig } from '@tether/config';
 import { MemoryPresenceStore, PresenceClaim, PresenceRecord, PresenceWatcher } from '@tether/presence';
-import { Clock, Logger, noopMetrics } from '@tether/telemetry';
+import { Logger, noopMetrics } from '@tether/telemetry';
 import { MemoryClusterBus } from '@tether/cluster';
 import type { GatewayDeps } from '../gateway.deps';
 import { DeviceRouter } from './device-router.service';
 import { MemoryShortcutStore } from '@tether/shortcuts';
+import { fakeClock } from '@tether/testing';
 
 const MAC = '00408c123456';
 const claimOf = (edgeId: string): PresenceClaim => ({
@@ -45,13 +46,8 @@ class WatchedStore extends MemoryPresenceStore {
   }
 }
 
-function fakeClock(): Clock & { t: number } {
-  const c = { t: 1_000_000, now: () => c.t, setTimeout: () => ({}), clearTimeout: () => undefined, setInterval: () => ({}), clearInterval: () => undefined };
-  return c;
-}
-
 async function routerWith(store: WatchedStore, extra = '') {
-  const clock = fakeClock();
+  const clock = fakeClock(1_000_000);
   const config = parseConfig(extra, 'test.conf');
   const deps: GatewayDeps = {
     config,
