@@ -1,27 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { TetherCluster, curl, waitFor } from '@tether/testing';
+import { O3C_METRICS_TABLE_7, TetherCluster, curl, waitFor } from '@tether/testing';
 
 /** One virtual camera on each edge. */
 const MACS = ['00408c4b0001', '00408c4b0002'];
 const RFC3339_US = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z';
-const TABLE_7: Array<[string, string]> = [
-  ['current_clients', 'number'],
-  ['total_clients', 'number'],
-  ['total_client_timeouts', 'number'],
-  ['current_proxy_requests', 'number'],
-  ['total_proxy_requests', 'number'],
-  ['total_proxy_responses', 'number'],
-  ['total_proxy_rx', 'number'],
-  ['total_proxy_tx', 'number'],
-  ['crl_load_failures', 'number'],
-  ['crl_valid_until', 'string'],
-  ['server_uptime', 'number'],
-  ['configuration_reloads', 'number'],
-  ['configuration_uptime', 'number'],
-  ['server_version', 'string'],
-];
 
 interface DeviceRow {
   id: string;
@@ -164,7 +148,7 @@ describe('admin: status.cgi and metrics.cgi for the whole cluster (2 edges, gate
 
   it('metrics.cgi (3.2.1): every key of Table 7 in order; totals count requests just answered', async () => {
     const m0 = await metrics();
-    assert.deepEqual(Object.entries(m0).map(([k, v]) => [k, typeof v]), TABLE_7);
+    assert.deepEqual(Object.entries(m0).map(([k, v]) => [k, typeof v]), O3C_METRICS_TABLE_7);
     const N = 5;
     let bytes = 0;
     for (let i = 0; i < N; i++) bytes += (await get(MACS[i % 2])).length;

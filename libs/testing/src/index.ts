@@ -14,3 +14,4 @@ export * from './digest-client';
 export * from './fd-limit.fixture';
 export * from './fake-clock';
 export * from './notification-receiver.fixture';
+export * from './o3c-reference';

@@ -1,28 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { O3C_METRICS_TABLE_7 } from '@tether/testing';
 import { crlTime, metricsReport } from './metrics.format';
-
-const TABLE_7: Array<[string, string]> = [
-  ['current_clients', 'number'],
-  ['total_clients', 'number'],
-  ['total_client_timeouts', 'number'],
-  ['current_proxy_requests', 'number'],
-  ['total_proxy_requests', 'number'],
-  ['total_proxy_responses', 'number'],
-  ['total_proxy_rx', 'number'],
-  ['total_proxy_tx', 'number'],
-  ['crl_load_failures', 'number'],
-  ['crl_valid_until', 'string'],
-  ['server_uptime', 'number'],
-  ['configuration_reloads', 'number'],
-  ['configuration_uptime', 'number'],
-  ['server_version', 'string'],
-];
 
 describe('metrics.cgi format (reference 3.2.1)', () => {
   it('has every key of Table 7, in order, with its type, also with no member alive', () => {
     const r = metricsReport({ totals: {}, gauges: [], serverUptimeSeconds: 1.9, configurationUptimeSeconds: 0.2, configurationReloads: 0, version: '0.1.0' });
-    assert.deepEqual(Object.entries(r).map(([k, v]) => [k, typeof v]), TABLE_7);
+    assert.deepEqual(Object.entries(r).map(([k, v]) => [k, typeof v]), O3C_METRICS_TABLE_7);
     assert.equal(r.crl_valid_until, '', 'no CRL loaded anywhere');
     assert.equal(r.server_uptime, 1);
   });
