@@ -17,6 +17,7 @@ import type { Clock, Logger } from '@tether/telemetry';
 import type { ChannelTarget } from '../target/channel-target';
 import { AttemptError, statusLine } from './failure-status';
 import { Backoff, splitHostPort } from './backoff';
+import { withoutPeerCertificate } from './tls-session';
 
 export interface DeviceIdentity {
   mac: string;
@@ -310,7 +311,17 @@ export class DeviceConnection {
         return undefined;
       },
     });
-    socket.on('session', (sess: Buffer) => (this.tlsSession = sess));
+    // Only a session of a connection that passed every check above is kept: a resumed one is not checked again.
+    let verified = false;
+    let pending: Buffer | undefined;
+    socket.on('session', (sess: Buffer) => {
+      if (verified) this.tlsSession = withoutPeerCertificate(sess);
+      else pending = sess;
+    });
+    socket.once('secureConnect', () => {
+      verified = true;
+      if (pending) this.tlsSession = withoutPeerCertificate(pending);
+    });
     return socket;
   }
 
