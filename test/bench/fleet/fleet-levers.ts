@@ -25,11 +25,23 @@ connect. Design notes: [admission-control.md](admission-control.md).
 | ssh2's finished key exchange trimmed (key objects, shared secret, an identification slice pinning an 8 KiB pool slab) | ~1–3 KiB per device, within the RSS noise of a 2,000-device probe (76.1 → 75.0 KiB) |
 | edge liveness key \`edge_ttl\` (10 s) apart from the claims (\`presence_ttl\` 90 s); claims do not call a dead edge's gRPC | a SIGKILLed edge's devices read as offline within ~11 s instead of 90 s (e2e \`fleet-presence\`) |
 | gateway presence cache, invalidated by pub/sub from the claim and release scripts | with 100,000 device records in Redis (\`fleet/route-cost.js\`): a lookup 37.8 µs (one HGETALL round trip, idle loopback Redis; more under load) → 0.31 µs cached, and no Redis command per request; a moved device is routed to its new edge on the next request (e2e \`fleet-presence\`) |
+| agent: the TLS session kept without the server's certificate (field [3] of OpenSSL's session encoding), and only from a connection that passed every check | offering a session parsed the certificate twice per attempt (Node sets it in \`_init\` and again in \`connect\`; OpenSSL 3 decodes its public key through the provider framework): \`setSession\` was 2.4 s of one agent process's 11.6 busy seconds in a storm profile (2,000 devices, ~3,200 queue-timeout retries across the fleet). Micro-benchmark: a TLS socket with the session 173–202 µs → 51–78 µs. Full storms on one machine: 36.7 s (agents 4.39 ms per device) → 26.7 and 26.0 s (2.70 and 2.68 ms) |
 
 Rejected or not pursued, with figures:
 - Session tickets off (\`SSL_OP_NO_TICKET\`, \`client_tls_session_lifetime = 0\`): 2.8 KiB less per connection (TLS + ssh2
   micro-benchmark, 72.6 vs 75.4 KiB), but no resumption, which bought more CPU in the storm (above) and ~4 KiB back on every
   resumed connection.
+- Node's TLS memory per connection, measured apart (a Node server with client certificates, idle connections, this
+  repository's bench machine): 45.3 KiB per connection at 2,000 connections, 41.6 at 6,000 (11.5 and 9.0 of them JS
+  heap); the native part is ~30 KiB resident. \`valgrind --tool=massif\` on 500 connections: 107 KiB malloc'd per
+  connection, of which 64 KiB is the read buffer Node's \`TLSWrap\` sizes from libuv's 64 KiB read hint and 16 KiB its
+  write buffer (both \`NodeBIO\`, kept for the connection's life, mostly untouched, so mostly not resident), 7.6 KiB
+  OpenSSL's \`SSL\` object, 1.9 KiB the AES-GCM contexts. Rejected with figures: \`SSL_MODE_RELEASE_BUFFERS\` (set on
+  the server's \`SSL_CTX\` through a throwaway native addon; Node does not set it): 45.3 → 45.8 KiB, no change;
+  \`MALLOC_MMAP_THRESHOLD_=65536\` or 16384 (the BIO buffers in their own mappings): 45.4 → 45.3 / 45.6 KiB. A V8 young
+  generation capped at 1 MiB (\`--max-semi-space-size=1\`): 45.3 → 43.2 KiB at 2,000, 41.6 → 40.8 at 6,000, at the cost of
+  more scavenges on the data path. So with \`node:tls\` a device costs ~40 KiB before SSH: the 40 KiB goal is
+  out of reach of any tuning of ours (edge 0 holds 68.8 KiB per device: TLS ~42, ssh2 and the session ~27).
 - glibc arenas (\`MALLOC_ARENA_MAX=1\`: 90 vs 73 KiB) and jemalloc (69 vs 73 KiB): the native memory is not
   fragmentation; it is OpenSSL's per-connection state (~30 KiB for TLS 1.3 with a client certificate) and ssh2's
   (~37 KiB: ~10 KiB of JS objects, native cipher contexts). 40 KiB per device would need another SSH
