@@ -22,6 +22,8 @@ export interface MetricsExposition {
 export interface TetherMetrics {
   devicesConnected(delta: number): void;
   deviceHandshake(result: HandshakeResult): void;
+  /** Edge: an accepted device connection resumed its TLS session (a ticket of this edge or of one with the same cert_file). */
+  deviceTlsResumed(): void;
   /** One answered user request: its status (the device's or the proxy's own) and how long it took. */
   proxyRequest(status: number, seconds: number): void;
   /** Bytes through the user proxy: in from users, out to users. */
@@ -41,6 +43,7 @@ export interface TetherMetrics {
 export const noopMetrics: TetherMetrics = {
   devicesConnected: () => undefined,
   deviceHandshake: () => undefined,
+  deviceTlsResumed: () => undefined,
   proxyRequest: () => undefined,
   proxyBytes: () => undefined,
   notificationDelivery: () => undefined,

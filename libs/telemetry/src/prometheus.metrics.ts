@@ -35,6 +35,7 @@ export class PrometheusMetrics implements TetherMetrics {
   readonly registry = new Registry();
   private readonly connected: Gauge;
   private readonly handshakes: Record<HandshakeResult, Inc>;
+  private readonly resumed: Counter;
   private readonly requests: Inc[];
   private readonly duration: Histogram;
   private readonly bytes: Record<Direction, Inc>;
@@ -61,6 +62,11 @@ export class PrometheusMetrics implements TetherMetrics {
       registers,
     });
     this.handshakes = bind(HANDSHAKE_RESULTS, (r) => handshakes.labels(r));
+    this.resumed = new Counter({
+      name: 'tether_device_tls_resumptions_total',
+      help: 'Accepted device connections that resumed a TLS session instead of a full handshake (storms cost less; none after a failover means the edges do not share cert_file).',
+      registers,
+    });
     const requests = new Counter({
       name: 'tether_proxy_requests_total',
       help: 'User requests answered through the proxy, by status class.',
@@ -111,6 +117,10 @@ export class PrometheusMetrics implements TetherMetrics {
 
   deviceHandshake(result: HandshakeResult): void {
     this.handshakes[result]?.inc();
+  }
+
+  deviceTlsResumed(): void {
+    this.resumed.inc();
   }
 
   proxyRequest(status: number, seconds: number): void {

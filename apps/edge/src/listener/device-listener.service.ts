@@ -226,6 +226,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
         });
         if (this.crl && !this.crl.watch(session, arrival.socket)) return arrival.release();
         this.deps.metrics.deviceHandshake('ok');
+        if (arrival.socket.isSessionReused()) this.deps.metrics.deviceTlsResumed();
         // client_hello first: the device is claimed (presence, status.cgi) only once the receivers accept it.
         const admitted = this.helloGate ? this.helloGate.admit(session) : Promise.resolve(true);
         admitted.then((ok) => (ok ? this.registry.accept(session) : undefined)).then(arrival.release, (err: Error) => {
