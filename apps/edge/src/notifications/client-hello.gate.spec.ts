@@ -72,6 +72,14 @@ describe('client_hello gate (edge, before the presence claim)', () => {
     assert.equal(await new ClientHelloGate(notifyDeps(port).deps).admit(session), false);
   });
 
+  it('without receivers (notify_urls empty) a device is admitted, nothing is asked and no delivery is counted', async () => {
+    const port = new FakeNotificationPort();
+    const { deps, counted } = notifyDeps(port, 'notify_urls =');
+    assert.equal(await new ClientHelloGate(deps).admit(fakeSession().session), true);
+    assert.equal(port.hellos.length, 0);
+    assert.deepEqual(counted, []);
+  });
+
   it('without notifications every device is admitted and nothing is asked', async () => {
     assert.equal(await new ClientHelloGate(notifyDeps(undefined).deps).admit(fakeSession().session), true);
   });

@@ -23,7 +23,8 @@ export class ClientHelloGate {
   /** Resolves true when the device may be accepted; false when it was closed (redirected, refused, gone). */
   async admit(session: DeviceSession): Promise<boolean> {
     const port = this.deps.notifications;
-    if (!port) return true;
+    // No receivers (notify_urls is static): nothing to ask, and no delivery to count.
+    if (!port || this.deps.config.notify_urls.length === 0) return true;
     const count = Number(session.connectionId.split('.')[0]);
     const forceAccept = this.deps.live.current.force_accept_clients;
     let decision;

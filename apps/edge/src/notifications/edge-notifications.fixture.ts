@@ -35,7 +35,9 @@ export class FakeNotificationPort implements EdgeNotificationPort {
 
 /** Edge deps for the notification providers: a config, a live holder, a logger whose lines are kept. */
 export function notifyDeps(port: FakeNotificationPort | undefined, extra = '', clock: Clock = systemClock) {
-  const config = parseConfig(`stserverid = edge-7\n${extra}`, 'edge.conf');
+  // A receiver unless the test says otherwise: the fake port answers for it.
+  const receivers = /^notify_urls\b/m.test(extra) ? '' : 'notify_urls = http://receiver.test/o3c\n';
+  const config = parseConfig(`stserverid = edge-7\n${receivers}${extra}`, 'edge.conf');
   const lines: string[] = [];
   const counted: Array<[NotificationKind, DeliveryResult]> = [];
   const deps = {
