@@ -12,6 +12,12 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const DELIVERY_RESULTS = ['ok', 'failed', 'dropped'] as const;
 export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
 export type ReloadResult = 'ok' | 'failed';
+/** Why devices are moved off an edge: its own drain (SIGTERM) or rebalance.cgi. */
+export const MOVE_CAUSES = ['drain', 'rebalance'] as const;
+export type MoveCause = (typeof MOVE_CAUSES)[number];
+/** redirected: it went to the target; reconnected: told to reconnect (the load balancer or its list decides); stayed: the target is not in its server list; failed: the command did not reach it. */
+export const MOVE_RESULTS = ['redirected', 'reconnected', 'stayed', 'failed'] as const;
+export type MoveResult = (typeof MOVE_RESULTS)[number];
 
 /** A scrape's answer: the text and its Content-Type. */
 export interface MetricsExposition {
@@ -24,6 +30,10 @@ export interface TetherMetrics {
   deviceHandshake(result: HandshakeResult): void;
   /** Edge: an accepted device connection resumed its TLS session (a ticket of this edge or of one with the same cert_file). */
   deviceTlsResumed(): void;
+  /** A device moved off an edge by a drain or a rebalance, by outcome. */
+  deviceMove(cause: MoveCause, result: MoveResult): void;
+  /** Edge: whether it is draining (1 from SIGTERM until it stops). */
+  draining(on: boolean): void;
   /** One answered user request: its status (the device's or the proxy's own) and how long it took. */
   proxyRequest(status: number, seconds: number): void;
   /** Bytes through the user proxy: in from users, out to users. */
@@ -44,6 +54,8 @@ export const noopMetrics: TetherMetrics = {
   devicesConnected: () => undefined,
   deviceHandshake: () => undefined,
   deviceTlsResumed: () => undefined,
+  deviceMove: () => undefined,
+  draining: () => undefined,
   proxyRequest: () => undefined,
   proxyBytes: () => undefined,
   notificationDelivery: () => undefined,

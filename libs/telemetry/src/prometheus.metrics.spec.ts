@@ -18,6 +18,9 @@ describe('PrometheusMetrics', () => {
     assert.equal(sample(text, 'tether_devices_connected'), 0);
     assert.equal(sample(text, 'tether_device_handshakes_total{result="mac_mismatch"}'), 0);
     assert.equal(sample(text, 'tether_notification_deliveries_total{kind="client_connect",result="dropped"}'), 0);
+    assert.equal(sample(text, 'tether_device_moves_total{cause="rebalance",result="stayed"}'), 0);
+    assert.equal(sample(text, 'tether_device_tls_resumptions_total'), 0);
+    assert.equal(sample(text, 'tether_edge_draining'), 0);
 
     m.devicesConnected(1);
     m.devicesConnected(1);
@@ -25,6 +28,11 @@ describe('PrometheusMetrics', () => {
     m.deviceHandshake('ok');
     m.deviceHandshake('bad_certificate');
     m.deviceHandshake('bad_certificate');
+    m.deviceTlsResumed();
+    m.deviceMove('drain', 'redirected');
+    m.deviceMove('drain', 'redirected');
+    m.deviceMove('rebalance', 'reconnected');
+    m.draining(true);
     m.proxyRequest(200, 0.004);
     m.proxyRequest(204, 0.2);
     m.proxyRequest(503, 30);
@@ -46,6 +54,11 @@ describe('PrometheusMetrics', () => {
     assert.equal(sample(text, 'tether_devices_connected'), 1);
     assert.equal(sample(text, 'tether_device_handshakes_total{result="ok"}'), 1);
     assert.equal(sample(text, 'tether_device_handshakes_total{result="bad_certificate"}'), 2);
+    assert.equal(sample(text, 'tether_device_tls_resumptions_total'), 1);
+    assert.equal(sample(text, 'tether_device_moves_total{cause="drain",result="redirected"}'), 2);
+    assert.equal(sample(text, 'tether_device_moves_total{cause="rebalance",result="reconnected"}'), 1);
+    assert.equal(sample(text, 'tether_device_moves_total{cause="drain",result="failed"}'), 0);
+    assert.equal(sample(text, 'tether_edge_draining'), 1);
     assert.equal(sample(text, 'tether_proxy_requests_total{code_class="2xx"}'), 2);
     assert.equal(sample(text, 'tether_proxy_requests_total{code_class="5xx"}'), 1);
     assert.equal(sample(text, 'tether_proxy_requests_total{code_class="1xx"}'), 1);

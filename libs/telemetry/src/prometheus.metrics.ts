@@ -5,7 +5,11 @@ import {
   Direction,
   HANDSHAKE_RESULTS,
   HandshakeResult,
+  MOVE_CAUSES,
+  MOVE_RESULTS,
   MetricsExposition,
+  MoveCause,
+  MoveResult,
   NOTIFICATION_KINDS,
   NotificationKind,
   ReloadResult,
@@ -36,6 +40,8 @@ export class PrometheusMetrics implements TetherMetrics {
   private readonly connected: Gauge;
   private readonly handshakes: Record<HandshakeResult, Inc>;
   private readonly resumed: Counter;
+  private readonly moves: Record<MoveCause, Record<MoveResult, Inc>>;
+  private readonly drainingGauge: Gauge;
   private readonly requests: Inc[];
   private readonly duration: Histogram;
   private readonly bytes: Record<Direction, Inc>;
@@ -67,6 +73,14 @@ export class PrometheusMetrics implements TetherMetrics {
       help: 'Accepted device connections that resumed a TLS session instead of a full handshake (storms cost less; none after a failover means the edges do not share cert_file).',
       registers,
     });
+    const moves = new Counter({
+      name: 'tether_device_moves_total',
+      help: 'Devices moved off an edge by its drain (SIGTERM) or by rebalance.cgi, by outcome.',
+      labelNames: ['cause', 'result'],
+      registers,
+    });
+    this.moves = bind(MOVE_CAUSES, (c) => bind(MOVE_RESULTS, (r) => moves.labels(c, r)));
+    this.drainingGauge = new Gauge({ name: 'tether_edge_draining', help: 'Edge: 1 while it drains its devices (from SIGTERM until it stops).', registers });
     const requests = new Counter({
       name: 'tether_proxy_requests_total',
       help: 'User requests answered through the proxy, by status class.',
@@ -121,6 +135,14 @@ export class PrometheusMetrics implements TetherMetrics {
 
   deviceTlsResumed(): void {
     this.resumed.inc();
+  }
+
+  deviceMove(cause: MoveCause, result: MoveResult): void {
+    this.moves[cause]?.[result]?.inc();
+  }
+
+  draining(on: boolean): void {
+    this.drainingGauge.set(on ? 1 : 0);
   }
 
   proxyRequest(status: number, seconds: number): void {

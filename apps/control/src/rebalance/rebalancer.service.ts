@@ -142,9 +142,11 @@ export class Rebalancer {
             const out = await this.commander.send({ mac: m.mac }, 'reconnect');
             if ('reason' in out) {
               summary.failed++;
+              this.deps.metrics?.deviceMove('rebalance', 'failed');
               req.write(`${at} failed ${m.mac} reconnect from ${m.from}: ${out.reason}`);
             } else {
               summary.reconnected++;
+              this.deps.metrics?.deviceMove('rebalance', 'reconnected');
               sent.push({ mac: m.mac, epoch });
               req.write(`${at} round ${round} reconnect ${m.mac} from ${m.from} (${m.server})`);
             }
@@ -156,12 +158,15 @@ export class Rebalancer {
         this.commander.send({ mac: m.mac }, 'redirect', m.server).then((out) => {
           if ('reason' in out) {
             summary.failed++;
+            this.deps.metrics?.deviceMove('rebalance', 'failed');
             req.write(`${at} failed ${m.mac} ${m.from} -> ${m.to}: ${out.reason}`);
           } else if (/not in server list/i.test(out.detail)) {
             summary.stayed++;
+            this.deps.metrics?.deviceMove('rebalance', 'stayed');
             req.write(`${at} stayed ${m.mac} on ${m.from}: ${m.server} is not in its server list`);
           } else {
             summary.moved++;
+            this.deps.metrics?.deviceMove('rebalance', 'redirected');
             moved.push(m);
             req.write(`${at} moved ${m.mac} ${m.from} -> ${m.to} (${m.server})`);
           }

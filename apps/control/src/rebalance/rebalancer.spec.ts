@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceStatus } from '@tether/protocol';
-import { ManualClock } from '@tether/telemetry';
+import { ManualClock, noopMetrics } from '@tether/telemetry';
 import { DeviceCommander } from '../commands/device-commander.service';
 import { askCgi, controlDeps } from '../testing/control-deps.fixture';
 import { parseRebalanceArgs } from './rebalance-args';
@@ -15,6 +15,8 @@ const mac = (i: number) => `00408c00${i.toString(16).padStart(4, '0')}`;
 async function cluster(n: number, opts: { stays?: Set<string>; draining?: boolean; shared?: boolean } = {}) {
   const clock = new ManualClock(1_700_000_000_000);
   const deps = controlDeps('', { clock });
+  const moves: string[] = []; // tether_device_moves_total, as counted
+  deps.metrics = { ...noopMetrics, deviceMove: (c, r) => void moves.push(`${c} ${r}`) };
   const edges = ['e0', 'e1', 'e2'];
   // shared: one load balancer (svc:8443) in front of all three, handing new connections out in turn.
   for (const id of edges) await deps.presence.announceEdge(id, `${id}:7000`, 10_000, { client: opts.shared ? 'svc:8443' : `${id}:8443` });
@@ -36,7 +38,7 @@ async function cluster(n: number, opts: { stays?: Set<string>; draining?: boolea
     return { ok: true, detail: 'OK' };
   };
   const rebalancer = new Rebalancer(deps, new DeviceCommander(deps));
-  return { deps, clock, at, rebalancer };
+  return { deps, clock, at, rebalancer, moves };
 }
 
 /** Runs the clock in small steps until `p` settles. */
@@ -52,7 +54,7 @@ async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 50): Promise
 
 describe('Rebalancer', () => {
   it('moves the surplus of the full edge to the empty ones at the rate, and reports each move and a summary', async () => {
-    const { clock, at, rebalancer } = await cluster(9);
+    const { clock, at, rebalancer, moves: counted } = await cluster(9);
     const lines: string[] = [];
     const summary = await drive(clock, rebalancer.run({ rate: 2, dryRun: false, write: (l) => lines.push(l), cancelled: () => false }));
     assert.deepEqual(summary, { planned: 6, moved: 6, reconnected: 0, stayed: 0, failed: 0, confirmed: 6, rounds: 1 });
@@ -65,15 +67,17 @@ describe('Rebalancer', () => {
     assert.deepEqual(moves.map((l) => l.split(' ')[0]), ['+0.000s', '+0.500s', '+1.000s', '+1.500s', '+2.000s', '+2.500s']);
     assert.match(moves[0], /^\+0\.000s moved 00408c00\w{4} e0 -> e1 \(e1:8443\)$/);
     assert.match(lines[lines.length - 1], /^done in [\d.]+ s: moved 6, stayed 0, failed 0; 6 of 6 moved device\(s\) seen on their target$/);
+    assert.deepEqual(counted, Array(6).fill('rebalance redirected'));
   });
 
   it('counts a device whose server list lacks the target as stayed, and one that is gone as failed', async () => {
-    const { deps, clock, rebalancer } = await cluster(3, { stays: new Set([mac(1)]) });
+    const { deps, clock, rebalancer, moves: counted } = await cluster(3, { stays: new Set([mac(1)]) });
     await deps.presence.release(mac(2), (await deps.presence.lookup(mac(2)))!.epoch); // left meanwhile
     const lines: string[] = [];
     const summary = await drive(clock, rebalancer.run({ rate: 100, dryRun: false, write: (l) => lines.push(l), cancelled: () => false }));
     assert.equal(summary.planned, 2);
     assert.deepEqual([summary.moved, summary.stayed, summary.failed], [0, 1, 1]);
+    assert.deepEqual([...counted].sort(), ['rebalance failed', 'rebalance stayed']);
     assert.ok(lines.some((l) => /stayed 00408c000001 on e0: e\d:8443 is not in its server list/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /failed 00408c000002 e0 -> e\d: Client 00408c000002 is not connected/.test(l)), lines.join('\n'));
   });
@@ -90,7 +94,7 @@ describe('Rebalancer', () => {
   });
 
   it('edges behind one shared address: reconnects in rounds from fresh counts until within tolerance, no device lost', async () => {
-    const { clock, at, rebalancer } = await cluster(90, { shared: true });
+    const { clock, at, rebalancer, moves: counted } = await cluster(90, { shared: true });
     const lines: string[] = [];
     const summary = await drive(clock, rebalancer.run({ rate: 100, dryRun: false, write: (l) => lines.push(l), cancelled: () => false }));
     const count = (e: string) => [...at.values()].filter((x) => x === e).length;
@@ -99,6 +103,7 @@ describe('Rebalancer', () => {
     // The balancer hands a third of each round back to e0: 60 -> e0 50; 20 -> 37 (+7); 7 -> 32 (+2), within 10 %.
     assert.deepEqual(end, [32, 29, 29], lines.join('\n'));
     assert.deepEqual(summary, { planned: 87, moved: 0, reconnected: 87, stayed: 0, failed: 0, confirmed: 0, rounds: 3 });
+    assert.deepEqual(counted, Array(87).fill('rebalance reconnected'));
     assert.equal(lines[0], 'edges e0, e1, e2 share the device address svc:8443: devices move between them by reconnect, in rounds');
     assert.equal(lines[2], 'plan: 60 move(s) at 100/s (about 0.6 s), ending with e0 30, e1 30, e2 30');
     assert.equal(lines[3], '60 of them reconnect: the target shares the source\'s device address, the load balancer picks the edge');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '@tether/config';
 import { MemoryPresenceStore } from '@tether/presence';
 import type { ControlCommand, DeviceCommandReply, DeviceStatus } from '@tether/protocol';
-import { LOG_LEVELS, Logger, ManualClock } from '@tether/telemetry';
+import { LOG_LEVELS, Logger, ManualClock, noopMetrics } from '@tether/telemetry';
 import type { EdgeDeps } from '../edge.deps';
 import type { DeviceListener } from '../listener/device-listener.service';
 import type { DeviceRegistry } from '../sessions/device-registry.service';
@@ -74,10 +74,13 @@ async function setup(sessions: FakeSession[], opts: { others?: Array<[string, st
       s.isClosed = true;
     },
   };
+  const moves: string[] = [];
+  const drainingFlags: boolean[] = [];
   const deps = {
     config,
     presence,
     clock,
+    metrics: { ...noopMetrics, deviceMove: (c: string, r: string) => void moves.push(`${c} ${r}`), draining: (on: boolean) => void drainingFlags.push(on) },
     logger: new Logger({ level: LOG_LEVELS.debug, sinks: [(l) => lines.push(l)] }),
     edgeLink: { status: async (address: string) => Array.from({ length: loads.get(address) ?? 0 }, () => ({}) as DeviceStatus) },
   } as unknown as EdgeDeps;
@@ -95,7 +98,7 @@ async function setup(sessions: FakeSession[], opts: { others?: Array<[string, st
     clearInterval(closer);
     return p;
   };
-  return { run, lines, retired, sent, clock, stopped: () => stopped, draining: () => draining };
+  return { run, lines, retired, sent, clock, moves, drainingFlags, stopped: () => stopped, draining: () => draining };
 }
 
 describe('EdgeDrain', () => {
@@ -111,6 +114,8 @@ describe('EdgeDrain', () => {
     // edge-2 starts 2 behind: it gets the first two, then they alternate.
     assert.deepEqual(sessions.map((s) => s.redirectedTo), ['e2:8443', 'e2:8443', 'e1:8443', 'e2:8443', 'e1:8443', 'e2:8443']);
     assert.deepEqual(t.sent.map((x) => x.at - start), [0, 100, 200, 300, 400, 500], 'one every 1/rate s');
+    assert.deepEqual(t.moves, Array(6).fill('drain redirected'), 'tether_device_moves_total');
+    assert.deepEqual(t.drainingFlags, [true], 'tether_edge_draining');
   });
 
   it('reconnects a device whose list names no other edge, and one that refuses or ignores the redirect', async () => {
@@ -125,6 +130,8 @@ describe('EdgeDrain', () => {
     assert.deepEqual(t.retired.map((r) => r.mac).sort(), ['00408c000010', '00408c000011', '00408c000012']);
     assert.equal(report?.redirected, 1);
     assert.equal(report?.reconnected, 3);
+    // The one that ignored the redirect counts once, as reconnected.
+    assert.deepEqual([...t.moves].sort(), ['drain reconnected', 'drain reconnected', 'drain reconnected', 'drain redirected']);
     const stayed = t.retired.find((r) => r.mac === '00408c000012')!;
     assert.ok(stayed.at - t.sent.find((s) => s.mac === '00408c000012')!.at >= 10_000, 'given 10 s to move first');
     assert.ok(t.lines.some((l) => /reconnecting it: redirect to edge-1 not taken \(busy\)/.test(l)), t.lines.join('\n'));
@@ -133,6 +140,7 @@ describe('EdgeDrain', () => {
   it('does not drain when no other live edge takes devices (all-in-one, last edge)', async () => {
     const t = await setup([new FakeSession('00408c000020', ['e0:8443'])], { others: [] });
     assert.equal(await t.run(), null);
+    assert.deepEqual(t.drainingFlags, []);
     assert.equal(t.stopped(), false);
     assert.ok(t.lines.some((l) => l.includes('no other live edge: closing device connections without a drain')));
   });

@@ -57,6 +57,7 @@ export class EdgeDrain implements BeforeApplicationShutdown {
       return null;
     }
     this.listener.stopAccepting();
+    this.deps.metrics.draining(true);
     await this.registry.startDraining(until);
     const sessions = this.registry.all();
     const to = targets.length ? targets.map((t) => t.edgeId).join(', ') : `the ${others} other edge(s) through the devices' server lists (reconnect)`;
@@ -116,20 +117,19 @@ export class EdgeDrain implements BeforeApplicationShutdown {
       t.load--;
       return this.reconnect(s, `redirect to ${t.edgeId} not taken (${reply.detail})`, report);
     }
-    report.redirected++;
     this.log.debug(`redirected to ${t.edgeId} (${t.client})`, s.logCtx);
     // Its new connection's claim displaces this one (retired); a device that drops first closes it itself.
     const by = Math.min(this.deps.clock.now() + MOVE_GRACE_MS, this.registry.drainDeadline);
     while (!s.isClosed && !s.isRetiring && this.deps.clock.now() < by) await this.sleep(POLL_MS);
-    if (!s.isClosed && !s.isRetiring) {
-      report.redirected--;
-      await this.reconnect(s, `did not move to ${t.edgeId}`, report);
-    }
+    if (!s.isClosed && !s.isRetiring) return this.reconnect(s, `did not move to ${t.edgeId}`, report);
+    report.redirected++;
+    this.deps.metrics.deviceMove('drain', 'redirected');
   }
 
   private async reconnect(s: DeviceSession, why: string, report: DrainReport): Promise<void> {
     if (s.isClosed) return;
     report.reconnected++;
+    this.deps.metrics.deviceMove('drain', 'reconnected');
     this.log.notice(`reconnecting it: ${why}`, s.logCtx);
     await this.registry.retire(s, 'reconnected by the drain');
   }
