@@ -32,8 +32,9 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
   let dir: string;
   let admin = 0;
   let deviceCert = '';
-  /** The second device's certificate (registered while offline). */
+  /** The second device's certificate (registered while offline), and how its agent is started. */
   let mac2Cert = '';
+  let mac2Args: string[] = [];
   const ports = { device: 0, api: 0, crl: 0 };
   const crlId = randomUUID();
   const crlUrl = () => `http://127.0.0.1:${ports.crl}/crl/${crlId}.crl`;
@@ -178,7 +179,10 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
   it('a device registered while offline is provisioned when it next connects to the dispatcher', async () => {
     const mac2 = '00408ca03af1';
     const oak2 = '1111-2222-3333';
-    const args = ['agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', (mac2Cert = await cluster.pki.deviceCert(mac2)), '--oak', oak2, '--simulate', '--reconnect-jitter', '200'];
+    const args = (mac2Args = [
+      'agent', '--servers', `127.0.0.1:${ports.device}`, '--ca', join(dir, 'dispatcher-server-ca', 'stserver_ca.crt'), '--cert', (mac2Cert = await cluster.pki.deviceCert(mac2)),
+      '--oak', oak2, '--simulate', '--reconnect-jitter', '200', '--state-dir', join(dir, 'agent-state'),
+    ]);
     const first = new TetherProcess(args);
     try {
       await dispatcher.waitForOutput(new RegExp(`1\\.${mac2}@127\\.0\\.0\\.1:\\d+ waiting for registration`));
@@ -195,6 +199,19 @@ describe('dispatcher: factory device -> dispatch.cgi register -> provider edges;
       assert.equal(r.stdout.toString(), `root.RemoteService.OAK=${oak2}\n`);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('an agent restarted with --state-dir comes back provisioned: straight to the provider edge, trusting the provider CA', async () => {
+    const restarted = new TetherProcess(mac2Args);
+    try {
+      await restarted.waitForOutput(new RegExp(`connected to ${edge(1).replace(/\./g, '\\.')} as 1\\.00408ca03af1`), 20_000);
+      assert.equal(restarted.count(new RegExp(`connected to 127\\.0\\.0\\.1:${ports.device} `)), 0, 'not by way of the dispatcher');
+      assert.equal(restarted.count(/provisioned by the dispatcher/), 0);
+      const r = await curl(['-s', '-x', cluster.proxy, '-u', 'root:pass', 'http://00408ca03af1/axis-cgi/param.cgi?action=list&group=root.RemoteService.ServerList']);
+      assert.equal(r.stdout.toString(), `root.RemoteService.ServerList=${edge(1)}\n`);
+    } finally {
+      await restarted.stop();
     }
   });
 

@@ -45,7 +45,9 @@ export interface DeviceConnectionOptions {
   onRestart?(): Promise<void>;
   onServersChanged?(servers: string[]): void;
   /** A dispatcher registered the device to a provider: it now trusts the provider CA and serves its servers. */
-  onProvisioned?(servers: string[]): void;
+  onProvisioned?(servers: string[], caPem: string): void;
+  /** Provisioned before (a restart with its saved state): failing servers send it back to `home`. */
+  provisioned?: boolean;
   /** The dispatcher a factory device started with (servers and the CA of its certificate): asked again once provisioned servers stop answering. */
   home?: { servers: string[]; caPem: string };
   onState?(state: 'connected' | 'disconnected', server: string): void;
@@ -98,7 +100,7 @@ export class DeviceConnection {
   private tlsSession?: Buffer;
   private secureContext?: tls.SecureContext;
   /** Set once a dispatcher sent `provision`. */
-  private provisioned = false;
+  private provisioned: boolean;
   /** `provision` messages obeyed (askHome tells whether its visit brought one). */
   private provisions = 0;
   /** Passes over the provider's list that failed in a row. */
@@ -109,11 +111,21 @@ export class DeviceConnection {
   constructor(private readonly o: DeviceConnectionOptions) {
     this.servers = [...o.servers];
     this.caPem = o.caPem;
+    this.provisioned = o.provisioned ?? false;
     this.log = o.logger;
   }
 
   get mac(): string {
     return this.o.identity.mac;
+  }
+
+  /** The CA it trusts now (what a restart must trust again). */
+  get trustedCa(): string {
+    return this.caPem;
+  }
+
+  get isProvisioned(): boolean {
+    return this.provisioned;
   }
 
   start(): void {
@@ -428,7 +440,7 @@ export class DeviceConnection {
     this.provisioned = true;
     this.provisions++;
     this.log.notice(`${this.mac}: provisioned by the dispatcher, servers ${servers.join(',')}`);
-    this.o.onProvisioned?.(this.servers);
+    this.o.onProvisioned?.(this.servers, this.caPem);
     this.drop();
   }
 

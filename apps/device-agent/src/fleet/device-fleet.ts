@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@tether/telemetry';
 import { Backoff } from '../connection/backoff';
 import { DeviceConnection, DeviceIdentity } from '../connection/device-connection';
+import { DeviceStateStore } from '../connection/device-state.store';
 import { ChannelTarget, httpServerTarget, tcpTarget } from '../target/channel-target';
 import { CameraAuth, createVirtualCamera, VirtualCamera } from '../virtual-camera';
 
@@ -25,6 +26,8 @@ export interface FleetOptions {
   oak?: string;
   logger: Logger;
   clock: Clock;
+  /** Keep each device's servers, CA and provisioning here across restarts (`--state-dir`). */
+  stateDir?: string;
 }
 
 /** N devices in one process (`--count`), each with its own connection and, simulated, its own camera. */
@@ -34,17 +37,23 @@ export class DeviceFleet {
   private readonly timers: unknown[] = [];
 
   constructor(private readonly o: FleetOptions) {
+    const store = o.stateDir ? new DeviceStateStore(o.stateDir) : undefined;
     for (const identity of o.identities) {
+      // A restarted device starts where it was: its saved list and CA (a provisioned one the provider's).
+      const saved = store?.load(identity.mac);
+      const servers = saved?.servers ?? o.servers;
+      const persist = () => store?.save(identity.mac, { servers: device.servers, caPem: device.trustedCa, provisioned: device.isProvisioned });
       const device: DeviceConnection = new DeviceConnection({
         identity,
-        caPem: o.caPem,
-        servers: o.servers,
+        caPem: saved?.caPem ?? o.caPem,
+        servers,
+        provisioned: saved?.provisioned,
         maxConn: o.maxConn,
         firmware: o.firmware,
         oak: o.oak,
         // A device with an OAK starts in factory state: its servers and CA are its dispatcher's.
         ...(o.oak ? { home: { servers: o.servers, caPem: o.caPem } } : {}),
-        target: this.targetFor(identity.mac, () => device),
+        target: this.targetFor(identity.mac, servers, () => device, persist),
         clock: o.clock,
         logger: o.logger,
         keepaliveMs: o.keepaliveMs,
@@ -52,26 +61,35 @@ export class DeviceFleet {
         reconnectJitterMs: o.reconnectJitterMs,
         backoff: new Backoff({ baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs }),
         onRestart: () => new Promise((r) => o.clock.setTimeout(r, 1000)),
-        onServersChanged: (list) => this.cameras.get(identity.mac)?.setServerList(list),
-        onProvisioned: (list) => this.cameras.get(identity.mac)?.setServerList(list),
+        onServersChanged: (list) => {
+          this.cameras.get(identity.mac)?.setServerList(list);
+          persist();
+        },
+        onProvisioned: (list) => {
+          this.cameras.get(identity.mac)?.setServerList(list);
+          persist();
+        },
       });
       this.devices.push(device);
     }
   }
 
-  private targetFor(mac: string, device: () => DeviceConnection): ChannelTarget {
+  private targetFor(mac: string, servers: string[], device: () => DeviceConnection, persist: () => void): ChannelTarget {
     const t = this.o.target;
     if (t.kind === 'tcp') return tcpTarget(t.host, t.port);
     const camera = createVirtualCamera({
       mac,
       password: t.password,
-      serverList: this.o.servers,
+      serverList: servers,
       fps: t.fps,
       auth: t.auth,
       nonceTtlMs: t.nonceTtlMs,
       firmware: this.o.firmware,
       oak: this.o.oak,
-      onServerListChange: (list) => (device().servers = [...list]),
+      onServerListChange: (list) => {
+        device().servers = [...list];
+        persist();
+      },
       onRestart: () => void device().restart(),
     });
     this.cameras.set(mac, camera);

@@ -95,6 +95,11 @@ export const agentCommand: CommandSpec = {
     { name: 'keepalive', value: 'SECONDS', help: 'SSH keepalive interval.', default: '20' },
     { name: 'reconnect-jitter', value: 'MS', help: 'Random delay before reconnecting after a drop.', default: '2000' },
     { name: 'ramp', value: 'MS', help: 'Spread the first connections of --count devices over this time.', default: '0' },
+    {
+      name: 'state-dir',
+      value: 'DIR',
+      help: "Keep each device's server list, CA and provisioning in DIR/<mac>.json, as a camera keeps them in flash: a restarted agent comes back where it was, not in factory state.",
+    },
     { name: 'loglevel', value: '0-4', help: 'Log level (0 nothing ... 4 debug).', default: '3' },
   ],
   async run(given) {
@@ -138,6 +143,7 @@ export const agentCommand: CommandSpec = {
       oak,
       logger,
       clock: systemClock,
+      stateDir: str(flags, 'state-dir'),
     });
     fleet.start();
     logger.notice(`${count} device(s) starting, servers ${servers.join(',')}${oak ? `, OAK ${oak}` : ''}`);
