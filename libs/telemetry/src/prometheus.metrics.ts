@@ -73,13 +73,10 @@ export class PrometheusMetrics implements TetherMetrics {
       help: 'Accepted device connections that resumed a TLS session instead of a full handshake (storms cost less; none after a failover means the edges do not share cert_file).',
       registers,
     });
-    const moves = new Counter({
-      name: 'tether_device_moves_total',
-      help: 'Devices moved off an edge by its drain (SIGTERM) or by rebalance.cgi, by outcome.',
-      labelNames: ['cause', 'result'],
-      registers,
-    });
-    this.moves = bind(MOVE_CAUSES, (c) => bind(MOVE_RESULTS, (r) => moves.labels(c, r)));
+    this.moves = counterGrid(registers, 'tether_device_moves_total', 'Devices moved off an edge by its drain (SIGTERM) or by rebalance.cgi, by outcome.', [
+      ['cause', MOVE_CAUSES],
+      ['result', MOVE_RESULTS],
+    ]);
     this.drainingGauge = new Gauge({ name: 'tether_edge_draining', help: 'Edge: 1 while it drains its devices (from SIGTERM until it stops).', registers });
     const requests = new Counter({
       name: 'tether_proxy_requests_total',
@@ -102,13 +99,10 @@ export class PrometheusMetrics implements TetherMetrics {
       registers,
     });
     this.bytes = bind(['in', 'out'] as const, (d) => bytes.labels(d));
-    const deliveries = new Counter({
-      name: 'tether_notification_deliveries_total',
-      help: 'Notification deliveries (reference section 6) by kind and result.',
-      labelNames: ['kind', 'result'],
-      registers,
-    });
-    this.deliveries = bind(NOTIFICATION_KINDS, (k) => bind(DELIVERY_RESULTS, (r) => deliveries.labels(k, r)));
+    this.deliveries = counterGrid(registers, 'tether_notification_deliveries_total', 'Notification deliveries (reference section 6) by kind and result.', [
+      ['kind', NOTIFICATION_KINDS],
+      ['result', DELIVERY_RESULTS],
+    ]);
     this.redis = new Counter({ name: 'tether_redis_errors_total', help: 'Redis connection errors.', registers });
     const reloads = new Counter({
       name: 'tether_config_reloads_total',
@@ -178,6 +172,17 @@ export class PrometheusMetrics implements TetherMetrics {
   async exposition(): Promise<MetricsExposition> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** A counter with two labels: one bound child per pair of values, each shown at 0 from the start. */
+function counterGrid<A extends string, B extends string>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  [[aName, as], [bName, bs]]: [[string, readonly A[]], [string, readonly B[]]],
+): Record<A, Record<B, Inc>> {
+  const c = new Counter({ name, help, labelNames: [aName, bName], registers });
+  return bind(as, (a) => bind(bs, (b) => c.labels(a, b)));
 }
 
 /** One bound child per label value, each shown at 0 from the start. */
