@@ -117,12 +117,16 @@ export class EdgeDrain implements BeforeApplicationShutdown {
       t.load--;
       return this.reconnect(s, `redirect to ${t.edgeId} not taken (${reply.detail})`, report);
     }
+    report.redirected++;
     this.log.debug(`redirected to ${t.edgeId} (${t.client})`, s.logCtx);
     // Its new connection's claim displaces this one (retired); a device that drops first closes it itself.
     const by = Math.min(this.deps.clock.now() + MOVE_GRACE_MS, this.registry.drainDeadline);
     while (!s.isClosed && !s.isRetiring && this.deps.clock.now() < by) await this.sleep(POLL_MS);
-    if (!s.isClosed && !s.isRetiring) return this.reconnect(s, `did not move to ${t.edgeId}`, report);
-    report.redirected++;
+    if (!s.isClosed && !s.isRetiring) {
+      report.redirected--;
+      return this.reconnect(s, `did not move to ${t.edgeId}`, report);
+    }
+    // Counted once it moved: one that ignored the redirect counts as reconnected instead.
     this.deps.metrics.deviceMove('drain', 'redirected');
   }
 
