@@ -17,3 +17,4 @@ export { revokeCertificate, publishCrl, readRevoked, revocationPaths, CRL_DAYS }
 export type { CrlOptions, CrlResult, RevokeOptions } from './revocation.store';
 export { deviceTlsOptions } from './device-tls.options';
 export { peerCommonName } from './peer-name';
+export { SECRET_MODE, writeFileAtomicSync } from './secure-file.util';

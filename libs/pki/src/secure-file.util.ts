@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { chmodSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const SECRET_MODE = 0o600;
@@ -18,6 +18,22 @@ export async function writeFileAtomic(path: string, data: string, mode: number):
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * writeFileAtomic, synchronously and into a directory that must exist: for state saved after each change, in
+ * the order of the changes (a dispatcher's state, an account file, a device's saved server list).
+ */
+export function writeFileAtomicSync(path: string, data: string, mode: number): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, data, { mode, flag: 'wx' });
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SECRET_MODE, writeFileAtomicSync } from '@tether/pki';
 
 /** What a device keeps across restarts, as a camera keeps it in flash: where it connects and whom it trusts. */
 export interface SavedDevice {
@@ -45,9 +46,6 @@ export class DeviceStateStore {
   }
 
   save(mac: string, d: SavedDevice): void {
-    const path = this.file(mac);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(d, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, path);
+    writeFileAtomicSync(this.file(mac), JSON.stringify(d, null, 2) + '\n', SECRET_MODE);
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
-import { ListenAddress, boundAddress, formatListen } from '@tether/config';
+import { ListenAddress, boundAddress, formatListen, listenOn } from '@tether/config';
 import { DispatchError } from '../dispatch/dispatch.error';
 import { DispatcherCore } from '../dispatch/dispatcher.core';
 import { DISPATCHER_DEPS, DispatcherDeps } from '../dispatcher.deps';
@@ -44,10 +44,7 @@ export class ProviderApiServer implements OnApplicationBootstrap, OnApplicationS
     const listen = this.deps.config.dispatcher_api_listen!;
     const pem = readFileSync(this.deps.config.cert_file);
     this.server = https.createServer({ cert: pem, key: pem, minVersion: 'TLSv1.2' }, (req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(listen.port, listen.host, () => resolve());
-    });
+    await listenOn(this.server, listen);
     this.log.notice(`dispatcher_api_listen on ${formatListen(this.address())}`);
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
-import { ListenAddress, boundAddress, formatListen } from '@tether/config';
+import { ListenAddress, boundAddress, formatListen, listenOn } from '@tether/config';
 import { DispatcherCore } from '../dispatch/dispatcher.core';
 import { DISPATCHER_DEPS, DispatcherDeps } from '../dispatcher.deps';
 
@@ -39,10 +39,7 @@ export class CrlServer implements OnApplicationBootstrap, OnApplicationShutdown 
       res.writeHead(200, { 'Content-Type': 'application/pkix-crl', 'Content-Length': der.length, 'Cache-Control': 'no-cache' });
       res.end(req.method === 'HEAD' ? undefined : der);
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(listen.port, listen.host, () => resolve());
-    });
+    await listenOn(this.server, listen);
     this.deps.logger.child('crl').notice(`dispatcher_crl_listen on ${formatListen(this.address())}, CRL at ${path}`);
   }
 

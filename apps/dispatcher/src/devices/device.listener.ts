@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import * as tls from 'node:tls';
 import { Connection, Server as SshServer, ServerChannel } from 'ssh2';
-import { ListenAddress, boundAddress, formatListen } from '@tether/config';
+import { ListenAddress, boundAddress, formatListen, listenOn } from '@tether/config';
 import { deviceTlsOptions, normalizeSerial, peerCommonName } from '@tether/pki';
 import { Mac, deviceHandshake, encodeControl, normalizeMac, tunnelHostKey } from '@tether/protocol';
 import { DispatcherCore } from '../dispatch/dispatcher.core';
@@ -68,10 +68,7 @@ export class DeviceListener implements DeviceLinks, OnApplicationBootstrap, OnAp
     );
     this.server = tls.createServer(deviceTlsOptions(config), (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err: Error) => this.log.warn(`TLS handshake failed: ${err.message}`));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(listen.port, listen.host, () => resolve());
-    });
+    await listenOn(this.server, listen);
     this.log.notice(`dispatcher_listen on ${formatListen(this.address())}`);
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { SECRET_MODE, writeFileAtomicSync } from '@tether/pki';
 import { DispatcherState } from './dispatcher-state';
 
 export function emptyState(): DispatcherState {
@@ -54,9 +55,7 @@ export class StateFile {
 
   save(): void {
     if (!this.path) return;
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writeFileAtomicSync(this.path, JSON.stringify(this.state, null, 2) + '\n', SECRET_MODE);
   }
 }
 

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DispatcherModule, requireDispatcherConfig, withAccount } from '@tether/app-dispatcher';
 import { ConfigHolder, environmentValue } from '@tether/config';
+import { SECRET_MODE, writeFileAtomicSync } from '@tether/pki';
 import { systemClock } from '@tether/telemetry';
 import { CommandSpec, UsageError, str } from '../cli/flags';
 import { startApps, untilSignal } from '../runtime/app-runner';
@@ -47,9 +48,7 @@ export const dispatcherAccountCommand: CommandSpec = {
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
     const next = await withAccount(text, file, user, password);
     // Renamed into place: the dispatcher reads the file at every request and must never see half of it.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, next, { mode: 0o600 });
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, next, SECRET_MODE);
     process.stderr.write(`account ${user} written to ${file}\n`);
   },
 };
