@@ -33,7 +33,6 @@ async function main(): Promise<void> {
     for (const p of ports) await curlGet(['-x', `127.0.0.1:${p}`, `http://${MAC}/bytes/1024`], 1024);
     console.log(`generator: ${gen.name}; origin: ${origin.kind}; ${rounds} rounds of ${seconds} s`);
     const gateways = [cluster.gateway, second.proc];
-    const rows: string[] = [];
     for (let r = 1; r <= rounds; r++) {
       for (const n of [1, 2]) {
         const meter = new CpuMeter();
@@ -50,11 +49,10 @@ async function main(): Promise<void> {
         const errors = results.reduce((a, b) => a + b.errors + b.non2xx, 0);
         const path = ['gateway 0', 'gateway 1', 'edge', 'agent'].reduce((a, k) => a + (cpu[k] ?? 0), 0);
         const perRequest = (path / 100 / rps) * 1e6;
-        rows.push(
+        console.log(
           `round ${r}, ${n} gateway process${n > 1 ? 'es' : ''}: ${rps.toFixed(0)} req/s (${errors} errors); path CPU ${path.toFixed(0)} % of a core = ${perRequest.toFixed(0)} µs per request ` +
             `(gateways ${((cpu['gateway 0'] ?? 0) + (cpu['gateway 1'] ?? 0)).toFixed(0)}, edge ${cpu.edge?.toFixed(0)}, agent ${cpu.agent?.toFixed(0)}, generator ${cpu.generator?.toFixed(0)}, others ${cpu[OTHERS]?.toFixed(0)} %)`,
         );
-        console.log(rows[rows.length - 1]);
         await sleep(1000);
       }
     }

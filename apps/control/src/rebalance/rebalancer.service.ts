@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pacer } from '@tether/cluster';
+import type { PresenceRecord } from '@tether/presence';
 import { CONTROL_DEPS, ControlDeps } from '../control.deps';
 import { DeviceCommander } from '../commands/device-commander.service';
 import { BalanceEdge, Move, planRebalance, withinTolerance } from './rebalance-plan';
@@ -111,9 +112,9 @@ export class Rebalancer {
       summary.planned += plan.moves.length;
       const sent = await this.issue(plan.moves, round, start, req, summary, moved);
       if (!sent.length || req.cancelled()) break;
-      await this.landed(sent);
+      await this.untilPresence(sent, (d, rec) => !!rec && rec.epoch !== d.epoch);
     }
-    summary.confirmed = await this.confirm(moved);
+    summary.confirmed = await this.untilPresence(moved, (m, rec) => rec?.edgeId === m.to);
     const took = ((clock.now() - start) / 1000).toFixed(1);
     const cut = req.cancelled() ? ' (stopped: the caller went away)' : '';
     const rec = summary.reconnected ? `reconnected ${summary.reconnected} in ${summary.rounds} round(s), ` : '';
@@ -177,21 +178,6 @@ export class Rebalancer {
     return sent;
   }
 
-  /** Waits (at most CONFIRM_MS) until presence shows each reconnected device on a newer connection. */
-  private async landed(sent: { mac: string; epoch: string }[]): Promise<void> {
-    const clock = this.deps.clock;
-    const until = clock.now() + CONFIRM_MS;
-    const left = new Set(sent);
-    for (;;) {
-      for (const s of [...left]) {
-        const rec = await this.deps.presence.lookup(s.mac).catch(() => null);
-        if (rec && rec.epoch !== s.epoch) left.delete(s);
-      }
-      if (!left.size || clock.now() >= until) return;
-      await new Promise((r) => clock.setTimeout(() => r(undefined), CONFIRM_POLL_MS));
-    }
-  }
-
   /** Live edges that take devices, each with the MACs it holds (asked directly, as status.cgi does). */
   private async edges(req: RebalanceRequest, first: boolean): Promise<BalanceEdge[]> {
     const live = (await this.deps.presence.listEdges()).filter((e) => !e.draining && e.client);
@@ -215,17 +201,20 @@ export class Rebalancer {
     return out.sort((a, b) => a.edgeId.localeCompare(b.edgeId));
   }
 
-  /** How many moved devices presence names on their target (waiting a little for the last to arrive). */
-  private async confirm(moved: Move[]): Promise<number> {
+  /**
+   * Polls presence (at most CONFIRM_MS) until `arrived` holds for every device; how many it held for. Reconnected
+   * devices have arrived on a newer connection, redirected ones on their target.
+   */
+  private async untilPresence<T extends { mac: string }>(items: T[], arrived: (item: T, rec: PresenceRecord | null) => boolean): Promise<number> {
     const clock = this.deps.clock;
     const until = clock.now() + CONFIRM_MS;
-    const left = new Set(moved);
+    const left = new Set(items);
     for (;;) {
-      for (const m of [...left]) {
-        const rec = await this.deps.presence.lookup(m.mac).catch(() => null);
-        if (rec?.edgeId === m.to) left.delete(m);
+      for (const item of [...left]) {
+        const rec = await this.deps.presence.lookup(item.mac).catch(() => null);
+        if (arrived(item, rec)) left.delete(item);
       }
-      if (!left.size || clock.now() >= until) return moved.length - left.size;
+      if (!left.size || clock.now() >= until) return items.length - left.size;
       await new Promise((r) => clock.setTimeout(() => r(undefined), CONFIRM_POLL_MS));
     }
   }
