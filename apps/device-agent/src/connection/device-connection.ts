@@ -45,7 +45,7 @@ export interface DeviceConnectionOptions {
   onRestart?(): Promise<void>;
   onServersChanged?(servers: string[]): void;
   /** A dispatcher registered the device to a provider: it now trusts the provider CA and serves its servers. */
-  onProvisioned?(servers: string[], caPem: string): void;
+  onProvisioned?(servers: string[]): void;
   /** Provisioned before (a restart with its saved state): failing servers send it back to `home`. */
   provisioned?: boolean;
   /** The dispatcher a factory device started with (servers and the CA of its certificate): asked again once provisioned servers stop answering. */
@@ -440,7 +440,7 @@ export class DeviceConnection {
     this.provisioned = true;
     this.provisions++;
     this.log.notice(`${this.mac}: provisioned by the dispatcher, servers ${servers.join(',')}`);
-    this.o.onProvisioned?.(this.servers, this.caPem);
+    this.o.onProvisioned?.(this.servers);
     this.drop();
   }
 
