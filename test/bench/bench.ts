@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { raiseFdLimit, REPO_ROOT, TetherCluster, TetherProcess } from '@tether/testing';
+import { assertPreloaded, edgeAllocator } from './edge-allocator';
 import { Baseline, startHaproxy, startOpenSsh } from './baselines';
 import { curlGet, curlPut, Phase, ratePhase, smallPhase, Transfer, transferPhase, untilAnswering, WARM_BYTES } from './bench-phases';
 import { concurrencyFigure, fleetFigure, latencyCdfFigure, PATH_NAMES, throughputFigure } from './bench-plots';
@@ -219,7 +220,10 @@ async function main(): Promise<void> {
       }
     }
 
-    cluster = await TetherCluster.start({ edges: 1, edgeConfig: { loglevel: LOGLEVEL }, gatewayConfig: { loglevel: LOGLEVEL } });
+    const allocator = await edgeAllocator(opts.install);
+    say(`edge allocator: ${allocator.label}`);
+    cluster = await TetherCluster.start({ edges: 1, edgeConfig: { loglevel: LOGLEVEL }, gatewayConfig: { loglevel: LOGLEVEL }, edgeEnv: allocator.env });
+    assertPreloaded(allocator, [cluster.edges[0].proc.pid]);
     const startAgent = async (mac: string, target: string) =>
       cluster!.agent([
         '--servers', cluster!.servers(), '--cert', await cluster!.pki.deviceCert(mac), '--target', target,
@@ -441,7 +445,7 @@ async function main(): Promise<void> {
       origin: origin.kind,
       uploadOrigin: `${uploadOrigin.kind}, \`PUT /discard\``,
       path:
-        `1 edge, 1 gateway, 1 agent per origin (\`--max-conn ${AGENT_MAX_CONN}\`), log level notice` +
+        `1 edge (allocator: ${allocator.label}), 1 gateway, 1 agent per origin (\`--max-conn ${AGENT_MAX_CONN}\`), log level notice` +
         (mjpeg ? `; MJPEG: 1 agent with ${CAMERAS} virtual cameras (\`--simulate --count ${CAMERAS} --fps ${UNPACED_FPS}\`)` : ''),
       baselines: baselineLines,
       goals,

@@ -12,6 +12,7 @@ import { PresenceProbe } from './fleet/presence-probe';
 import { CpuSpan, cpuOver, fdCount, hwmKiB, listenDrops, rssKiB } from './fleet/proc-stats';
 import { reachAll, sample } from './fleet/reachability';
 import { children, machineInfo, sleep } from './proc';
+import { assertPreloaded, edgeAllocator } from './edge-allocator';
 
 const FIRST_MAC = '00408c100000';
 /** Edge settings: the product's defaults for what matters to idle devices (the fixture's are for quick tests). */
@@ -152,7 +153,10 @@ async function main(): Promise<void> {
   const agentsForLogs: TetherProcess[] = [];
   try {
     origin = await OriginServer.start();
-    cluster = await TetherCluster.start({ edges: 2, edgeConfig: EDGE_CONFIG, gatewayConfig: GATEWAY_CONFIG });
+    const allocator = await edgeAllocator(true);
+    say(`edge allocator: ${allocator.label}`);
+    cluster = await TetherCluster.start({ edges: 2, edgeConfig: EDGE_CONFIG, gatewayConfig: GATEWAY_CONFIG, edgeEnv: allocator.env });
+    assertPreloaded(allocator, cluster.edges.map((e) => e.proc.pid));
     probe = new PresenceProbe(cluster.redis.url);
     const c = cluster;
     const edge0 = c.edges[0].proc;
@@ -294,6 +298,7 @@ async function main(): Promise<void> {
       agents: agents.length,
       agentArgs: `\`--target\`, \`--ramp\` at ${opts.rampRate} devices/s, \`--keepalive ${AGENT_KEEPALIVE}\`, \`--reconnect-jitter ${opts.jitterMs}\``,
       edgeConfig: EDGE_CONFIG,
+      edgeAllocator: allocator.label,
       baselineRssKiB,
       mint: {
         devices: N,

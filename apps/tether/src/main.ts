@@ -9,6 +9,7 @@ import { gatewayCommand } from './commands/gateway.command';
 import { pkiCommands } from './commands/pki.command';
 import { rebalanceCommand } from './commands/rebalance.command';
 import { serverCommand } from './commands/server.command';
+import { keepGcHeadroom } from './runtime/gc-headroom';
 
 const COMMANDS: CommandSpec[] = [serverCommand, edgeCommand, gatewayCommand, controlCommand, dispatcherCommand, dispatcherAccountCommand, agentCommand, rebalanceCommand, ...pkiCommands];
 
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp('tether', cmd));
     return 0;
   }
+  keepGcHeadroom();
   try {
     return (await cmd.run(parseFlags(cmd, rest))) ?? 0;
   } catch (err) {

@@ -15,3 +15,4 @@ export * from './fd-limit.fixture';
 export * from './fake-clock';
 export * from './notification-receiver.fixture';
 export * from './o3c-reference';
+export * from './jemalloc';

@@ -30,6 +30,8 @@ export interface ClusterOptions {
   gatewayConfig?: Record<string, string | number>;
   /** Give the first gateway a listen_user_ext too (its port in `extPort`). */
   userExt?: boolean;
+  /** Environment of every edge process (the benches: the allocator the image's edges run with). */
+  edgeEnv?: Record<string, string>;
 }
 
 /** Real processes: a redis-server, N edges and a gateway, on ports chosen at run time. */
@@ -93,7 +95,7 @@ export class TetherCluster {
 
   async startEdge(i: number): Promise<void> {
     const node = this.edges[i];
-    node.proc = new TetherProcess(['edge', '--config', node.config]);
+    node.proc = new TetherProcess(['edge', '--config', node.config], { env: this.opts.edgeEnv });
     await node.proc.waitForOutput(/grpc_listen on/);
     await node.proc.waitForOutput(/listen_client on/);
   }

@@ -1,14 +1,18 @@
-// `node dist/test/bench/fleet/edge-probe.js [--devices N] [--agents K] [--idle S] [--ramp-rate R] [--keepalive S] [--snapshot DIR]`:
+// `node dist/test/bench/fleet/edge-probe.js [--devices N] [--agents K] [--idle S] [--ramp-rate R] [--keepalive S] [--restart] [--glibc] [--snapshot DIR]`:
 // one step of the fleet bench, for iterating on what an idle device costs an edge: N devices connect to one edge
 // (a cluster of 1 edge, the gateway, Redis), then the edge idles; prints its RSS per device, the CPU one connect
 // cost it, and its idle CPU (1-s samples and the whole window). --snapshot writes a V8 heap snapshot of the idle
 // edge and its summary per device (fleet/heap-summary); --cpu-profile DIR a V8 CPU profile of the edge over the idle
-// window (fleet/profile-summary). Bounded: every wait has a deadline.
+// window (fleet/profile-summary). --restart then SIGKILLs the edge and starts it again: the devices come back resuming
+// their TLS sessions, and the new edge's RSS per device is printed too. The edge runs on the allocator of
+// k8s/edge.yaml when this machine has it (jemalloc), on glibc's malloc with --glibc. Bounded: every wait has a deadline.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OriginServer, TetherCluster } from '@tether/testing';
+import { OriginServer, TetherCluster, TetherProcess } from '@tether/testing';
 import { macPlus } from '@tether/protocol';
 import { heapSummary } from './heap-summary';
+import { edgeAllocator } from '../edge-allocator';
 import { PresenceProbe } from './presence-probe';
 import { CpuSpan, cpuOver, rssKiB, statusKiB } from './proc-stats';
 import { sleep } from '../proc';
@@ -37,6 +41,30 @@ function threadTimes(pid: number | undefined): Map<string, { name: string; u: nu
   return out;
 }
 
+/** SIGKILLs edge 0 and starts it again; prints the new edge's RSS per device once all are back and idle. */
+async function restarted(cluster: TetherCluster, probe: PresenceProbe, macs: string[], base: number, idleS: number): Promise<TetherProcess> {
+  await cluster.edges[0].proc.stop('SIGKILL');
+  const t0 = performance.now();
+  await cluster.startEdge(0);
+  const edge = cluster.edges[0].proc;
+  // Presence still names edge-0 from before the kill: count the new edge's established device connections.
+  const port = cluster.edges[0].clientPort;
+  const established = () =>
+    Number(execFileSync('sh', ['-c', `ss -Htn state established '( sport = :${port} )' | wc -l`]).toString().trim());
+  let present = 0;
+  while (performance.now() - t0 < 120_000) {
+    present = established();
+    if (present >= macs.length) break;
+    await sleep(500);
+  }
+  present = Math.min(present, (await probe.countByEdge(macs)).get('edge-0') ?? 0);
+  console.log(`restarted edge: ${present}/${macs.length} back after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await sleep(idleS * 1000);
+  const rss = rssKiB(edge.pid)!;
+  console.log(`restarted edge: RSS ${(rss / 1024).toFixed(1)} MiB = ${((rss - base) / present).toFixed(1)} KiB/device over the first edge's base; RssAnon ${statusKiB(edge.pid, 'RssAnon')} KiB`);
+  return edge;
+}
+
 async function main(): Promise<void> {
   const n = flag('devices', 2000);
   const agents = flag('agents', Math.ceil(n / 2500));
@@ -60,10 +88,17 @@ async function main(): Promise<void> {
     process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim();
   }
   const origin = await OriginServer.start();
-  const cluster = await TetherCluster.start({ edges: 1, edgeConfig: { presence_ttl: 90, keepalive: 20, loglevel: 3 }, gatewayConfig: { loglevel: 3 } });
+  const allocator = await edgeAllocator(false);
+  console.log(`edge allocator: ${allocator.label}`);
+  const cluster = await TetherCluster.start({
+    edges: 1,
+    edgeConfig: { presence_ttl: 90, keepalive: 20, loglevel: 3 },
+    gatewayConfig: { loglevel: 3 },
+    edgeEnv: process.argv.includes('--glibc') ? {} : allocator.env,
+  });
   const probe = new PresenceProbe(cluster.redis.url);
   try {
-    const edge = cluster.edges[0].proc;
+    let edge = cluster.edges[0].proc;
     await sleep(3000);
     const base = rssKiB(edge.pid)!;
     const rampMs = Math.round((n / rate) * 1000);
@@ -94,6 +129,7 @@ async function main(): Promise<void> {
     await sleep(idleS * 1000);
     const rss = rssKiB(edge.pid)!;
     console.log(`RSS ${(rss / 1024).toFixed(1)} MiB (base ${(base / 1024).toFixed(1)}) = ${((rss - base) / present).toFixed(1)} KiB/device; RssAnon ${statusKiB(edge.pid, 'RssAnon')} KiB`);
+    if (process.argv.includes('--restart')) edge = await restarted(cluster, probe, macs, base, idleS);
     const signal = async (n: number) => {
       if (!profileDir || !edge.pid) return;
       process.kill(edge.pid, 'SIGUSR2');

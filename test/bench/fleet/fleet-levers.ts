@@ -15,7 +15,7 @@ connect. Design notes: [admission-control.md](admission-control.md).
 | admission gate on \`listen_client\` (TCP accepted paused, ≤ \`client_handshake_concurrency\` handshakes, FIFO, closed after \`client_handshake_queue_timeout\`), backlog 4,096 | full storm: 0 → all 10,000 back (32.3 s with 64 slots in the first full run of the changes, 29.5 s in this one); SYN drops 4,522 → 0 |
 | SSH host key signs with a parsed KeyObject (ssh2 re-parsed the PEM per signature) | edge profile, 2,000 handshakes: signing 1.31 s → 0.18 s (~570 → ~90 µs each) |
 | device MAC via \`getPeerX509Certificate\` (lazy) instead of \`getPeerCertificate\` | ~80 µs per arrival gone from the edge profile |
-| TLS tickets with keys derived from \`cert_file\` + a fixed session id context (Node's default context hashes each process's arguments, so no edge resumed another's session) | quick storm: edge 3.50 → 2.71 ms, agents 5.54 → 4.21 ms per device. Memory: a resumed connection holds ~4 KiB less than a full handshake (TLS-only micro-benchmark, 39.1 vs 43.2 KiB); edge 1 after the storm (all resumed, in a burst) 52.5 KiB per device against 71.2 on edge 0 (full handshakes at 150/s): the rest of that gap is not explained yet |
+| TLS tickets with keys derived from \`cert_file\` + a fixed session id context (Node's default context hashes each process's arguments, so no edge resumed another's session) | quick storm: edge 3.50 → 2.71 ms, agents 5.54 → 4.21 ms per device. Memory: a resumed connection holds ~4 KiB less than a full handshake (TLS-only micro-benchmark, 39.1 vs 43.2 KiB); edge 1 after the storm (all resumed, in a burst) 50.8–52.5 KiB per device against 68.4–71.2 on edge 0 (full handshakes at 150/s): the rest of that gap is V8's young generation and the full handshakes' native memory (rejected list, \`edge-probe --restart\`) |
 | agent: TCP connect first, TLS only once a server answered; one TLS session per device offered to every server | the dead edge (first in the list) costs a refused SYN, not a TLS socket and a session parse |
 | TCP_NODELAY from the first byte on both sides (handshake messages waited behind delayed ACKs) | quick storm: edge 2.71 → 1.82 ms, agents 4.21 → 2.76 ms per device; initial connect 3.37 → 2.21 ms |
 | \`client_handshake_concurrency\` 64 → 256 | 5,000-device storm: 13.3 → 11.3 s, agents 2.72 → 2.34 ms per device (fewer queue drops and retries) |
@@ -26,6 +26,7 @@ connect. Design notes: [admission-control.md](admission-control.md).
 | edge liveness key \`edge_ttl\` (10 s) apart from the claims (\`presence_ttl\` 90 s); claims do not call a dead edge's gRPC | a SIGKILLed edge's devices read as offline within ~11 s instead of 90 s (e2e \`fleet-presence\`) |
 | gateway presence cache, invalidated by pub/sub from the claim and release scripts | with 100,000 device records in Redis (\`fleet/route-cost.js\`): a lookup 37.8 µs (one HGETALL round trip, idle loopback Redis; more under load) → 0.31 µs cached, and no Redis command per request; a moved device is routed to its new edge on the next request (e2e \`fleet-presence\`) |
 | agent: the TLS session kept without the server's certificate (field [3] of OpenSSL's session encoding), and only from a connection that passed every check | offering a session parsed the certificate twice per attempt (Node sets it in \`_init\` and again in \`connect\`; OpenSSL 3 decodes its public key through the provider framework): \`setSession\` was 2.4 s of one agent process's 11.6 busy seconds in a storm profile (2,000 devices, ~3,200 queue-timeout retries across the fleet). Micro-benchmark: a TLS socket with the session 173–202 µs → 51–78 µs. Full storms on one machine: 36.7 s (agents 4.39 ms per device) → 26.7 and 26.0 s (2.70 and 2.68 ms) |
+| edges preload jemalloc (\`LD_PRELOAD\` in k8s/edge.yaml and compose, the image installs Debian's \`libjemalloc2\`; \`MALLOC_CONF=tcache_max:131072\`) instead of glibc's malloc; gateways and control keep glibc | 10,000 devices (full fleet run, 2026-11-23): RSS per idle device 68.0–68.7 → 56.4 KiB, storm 25.2–27 → 21.8 s, idle CPU 5.07 % mean (4.93–5.40 before). 5,000-device probe: 67.2–67.5 → 59.8 KiB with jemalloc's defaults, 58.7 with the larger thread cache. The request path, jemalloc in the edge only, three runs each way: small 18.9–20.3k against 19.7–20.8k req/s, download 273–354 against 335–361 MB/s (the edge ~10 % busier on bulk: 64 KiB buffers went to jemalloc's arena each time); with \`tcache_max:131072\` 20.0–20.7k req/s, 327–330 / 345–371 MB/s, as with glibc. jemalloc in every tether process (default conf): download 251–273 against 304–349: so edges only |
 
 Rejected or not pursued, with figures:
 - Session tickets off (\`SSL_OP_NO_TICKET\`, \`client_tls_session_lifetime = 0\`): 2.8 KiB less per connection (TLS + ssh2
@@ -42,10 +43,20 @@ Rejected or not pursued, with figures:
   generation capped at 1 MiB (\`--max-semi-space-size=1\`): 45.3 → 43.2 KiB at 2,000, 41.6 → 40.8 at 6,000, at the cost of
   more scavenges on the data path. So with \`node:tls\` a device costs ~40 KiB before SSH: the 40 KiB goal is
   out of reach of any tuning of ours (edge 0 holds 68.8 KiB per device: TLS ~42, ssh2 and the session ~27).
-- glibc arenas (\`MALLOC_ARENA_MAX=1\`: 90 vs 73 KiB) and jemalloc (69 vs 73 KiB): the native memory is not
-  fragmentation; it is OpenSSL's per-connection state (~30 KiB for TLS 1.3 with a client certificate) and ssh2's
+- glibc arenas (\`MALLOC_ARENA_MAX=1\`: 90 vs 73 KiB). jemalloc measured 69 vs 73 KiB in an earlier probe (2,000 devices) and
+  was left then; at 10,000 it saves 12 KiB per device and is now in (table above). The rest of the native memory is
+  OpenSSL's per-connection state (~30 KiB for TLS 1.3 with a client certificate) and ssh2's
   (~37 KiB: ~10 KiB of JS objects, native cipher contexts). 40 KiB per device would need another SSH
   implementation or TLS stack, not tuning.
+- The gap between a full handshake and a resumed one (\`fleet/edge-probe.js --restart\`: the edge SIGKILLed and started again,
+  its devices back with their sessions; 2026-11-23): 5,000 devices 67.2 → 51.3 KiB per device; 2,000 devices 68.0 → 53.1;
+  with the agents' resumption switched off the restarted edge holds 66.8, so it is the full handshake, not the ramp. At
+  2,000 devices the heap spaces account for it: after the ramp of full handshakes V8's young generation stayed at its
+  32 MiB maximum (31.3 MiB resident) against 3.5 MiB on the restarted edge, with the old space alike (50.2 and 53.3 MiB
+  used). That is ~28 MiB per process, ~2.8 KiB per device at 10,000. The rest (at 5,000: 81 MiB of anonymous memory, so
+  ~10 KiB per device) is native, freed but not returned by glibc: what jemalloc gets back (table above; these figures
+  are with glibc, \`edge-probe --glibc\`). Node's Buffer pool (\`Buffer.poolSize\` 1,024 or 256 instead of 8,192): 67.6, no change: the heap snapshot holds 196
+  pinned 8 KiB pools for 2,000 devices (1.5 MiB), one ssh2 decipher's 16-byte tag pinning each.
 - One timer wheel for all SSH keepalives: ssh2 keeps one \`setInterval\` per connection, refreshed on each packet;
   Node keeps timers of one duration in one list (O(1) refresh) and, with the device driving, they never fire.
   Not worth patching ssh2.

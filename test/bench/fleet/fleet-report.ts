@@ -87,6 +87,8 @@ export interface FleetRun {
   agents: number;
   agentArgs: string;
   edgeConfig: Record<string, string | number>;
+  /** How the edges allocate memory (glibc malloc, or jemalloc preloaded as k8s/edge.yaml does). */
+  edgeAllocator?: string;
   baselineRssKiB: number;
   mint: { devices: number; agents: number; seconds: number; perDeviceMs: number };
   initialConnect: { devices: number; rampSeconds: number; connectSeconds: number };
@@ -310,6 +312,7 @@ export function fleetSection(r: FleetRun): string {
     `Run of ${r.date} (${r.mode === 'quick' ? '`--quick`' : 'full'}, ${num(r.totalSeconds)} s in all).`,
     '',
     `- machine: ${machineLine(r.machine)}; open files limit ${num(r.fdLimit.soft)}`,
+    ...(r.edgeAllocator ? [`- edge allocator: ${r.edgeAllocator}`] : []),
     `- fleet: ${num(r.devices)} devices in ${r.agents} agent processes; certificates minted in the agents:`,
     `  ${num(r.mint.seconds, 1)} s wall for all (${num(r.mint.perDeviceMs, 2)} ms of one process per certificate)`,
     s ? `- storm: devices reconnect after a random 0–${num(s.reconnectJitterMs)} ms (\`--reconnect-jitter\`, the agent's default), bounded wait ${s.boundSeconds} s` : '- storm: not run',
