@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
-import type { PresenceRecord } from '@tether/presence';
+import type { ClaimResult, PresenceRecord } from '@tether/presence';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { EdgeCounters } from '../status/edge-counters';
@@ -15,6 +15,12 @@ import { RemoteEdges } from './remote-edges';
 @Injectable()
 export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, DeviceSession>();
+  /**
+   * Sessions whose claim is under way. The claim announces the device to gateways (its invalidation is
+   * published inside the script) before its reply reaches us: a stream routed by it in that gap must find
+   * the session here, not be refused as "not connected" by the very edge presence names.
+   */
+  private readonly claiming = new Map<string, DeviceSession>();
   private readonly unclosed = new Set<DeviceSession>();
   private heartbeat?: { unref?(): void };
   private liveness?: { unref?(): void };
@@ -61,6 +67,11 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.sessions.get(mac);
   }
 
+  /** Where a new stream for `mac` goes: its newest connection here, also while that one's claim is under way. */
+  streamTarget(mac: string): DeviceSession | undefined {
+    return this.claiming.get(mac) ?? this.sessions.get(mac);
+  }
+
   all(): DeviceSession[] {
     return [...this.sessions.values()];
   }
@@ -74,15 +85,22 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     // A handshake that finished while the edge stops must not claim the device for an edge that is leaving.
     if (this.stopping) return session.close('server shutting down');
     if (this.drainingUntil !== undefined) return session.close('server draining');
-    const { epoch, previous } = await this.deps.presence.claim({
-      mac: session.mac,
-      edgeId: this.edgeId,
-      edgeAddress: this.address,
-      connectionId: session.connectionId,
-      srcaddr: session.srcaddr,
-      connectedAt: session.connectedAt,
-      protocolVersion: session.protocolVersion,
-    });
+    this.claiming.set(session.mac, session);
+    let claim: ClaimResult;
+    try {
+      claim = await this.deps.presence.claim({
+        mac: session.mac,
+        edgeId: this.edgeId,
+        edgeAddress: this.address,
+        connectionId: session.connectionId,
+        srcaddr: session.srcaddr,
+        connectedAt: session.connectedAt,
+        protocolVersion: session.protocolVersion,
+      });
+    } finally {
+      if (this.claiming.get(session.mac) === session) this.claiming.delete(session.mac);
+    }
+    const { epoch, previous } = claim;
     session.epoch = epoch;
     if (session.isClosed) {
       await this.deps.presence.release(session.mac, epoch);

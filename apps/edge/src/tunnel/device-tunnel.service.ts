@@ -19,7 +19,7 @@ export class DeviceTunnelService {
 
   /** Leases a connection to the device's web server for one stream of the Link. */
   readonly open: ChannelOpener = (mac, srcaddr) => {
-    const session = this.registry.get(mac);
+    const session = this.registry.streamTarget(mac);
     if (!session) return Promise.reject(new TunnelError('not-connected', `Device ${mac} is not connected`));
     const log = session.log;
     if (log.enabled('debug')) log.debug(`stream from ${srcaddr}`, session.logCtx);
