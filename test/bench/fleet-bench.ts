@@ -241,6 +241,7 @@ async function main(): Promise<void> {
       if (opts.profile && last) await profileSignal(opts.profile, edge0, 'edge-edge-0', 1);
       for (let w = 0; w < windows; w++) cpu.push(await cpuOver(edge0.pid, windowMs, agents.map((a) => a.pid)));
       const scripts1 = await probe.scriptCalls();
+      const settledRss = windows > 1 ? rssKiB(edge0.pid) : undefined;
       if (opts.profile && last) {
         await profileSignal(opts.profile, edge0, 'edge-edge-0', 2);
         say(`  edge 0 idle CPU profile and memory report${process.env.FLEET_HEAP_SNAPSHOT === '1' ? ' and heap snapshot' : ''} in ${opts.profile} (this run's idle CPU includes the profiler)`);
@@ -258,6 +259,9 @@ async function main(): Promise<void> {
         rssKiB: rss,
         perDeviceKiB: (rss - baselineRssKiB) / onEdge0,
         idleSeconds,
+        ...(settledRss !== undefined
+          ? { settledPerDeviceKiB: (settledRss - baselineRssKiB) / onEdge0, settledSeconds: idleSeconds + (windows * windowMs) / 1000 }
+          : {}),
         cpuWindows: cpu.map((x) => x.percent),
         cpuWindowSeconds: windowMs / 1000,
         cpuPercent: Math.max(...cpu.map((x) => x.percent)),
@@ -272,7 +276,9 @@ async function main(): Promise<void> {
       };
       stages.push(stage);
       say(
-        `  idle: RSS ${(rss / 1024).toFixed(1)} MiB = ${stage.perDeviceKiB.toFixed(1)} KiB/device; CPU ${stage.cpuWindows
+        `  idle: RSS ${(rss / 1024).toFixed(1)} MiB = ${stage.perDeviceKiB.toFixed(1)} KiB/device${
+          stage.settledPerDeviceKiB !== undefined ? ` (${stage.settledPerDeviceKiB.toFixed(1)} after ${stage.settledSeconds} s idle)` : ''
+        }; CPU ${stage.cpuWindows
           .map((x) => x.toFixed(2))
           .join(' / ')} % (heartbeats in window ${stage.heartbeats.toFixed(2)}; agents ${stage.agentsPercent.toFixed(1)} %, others ${stage.othersPercent.toFixed(0)} %)`,
       );

@@ -1,11 +1,12 @@
-// `node dist/test/bench/fleet/edge-probe.js [--devices N] [--agents K] [--idle S] [--ramp-rate R] [--keepalive S] [--restart] [--glibc] [--snapshot DIR]`:
+// `node dist/test/bench/fleet/edge-probe.js [--devices N] [--agents K] [--idle S] [--ramp-rate R] [--keepalive S] [--restart] [--glibc] [--malloc-conf C] [--snapshot DIR]`:
 // one step of the fleet bench, for iterating on what an idle device costs an edge: N devices connect to one edge
 // (a cluster of 1 edge, the gateway, Redis), then the edge idles; prints its RSS per device, the CPU one connect
 // cost it, and its idle CPU (1-s samples and the whole window). --snapshot writes a V8 heap snapshot of the idle
 // edge and its summary per device (fleet/heap-summary); --cpu-profile DIR a V8 CPU profile of the edge over the idle
 // window (fleet/profile-summary). --restart then SIGKILLs the edge and starts it again: the devices come back resuming
 // their TLS sessions, and the new edge's RSS per device is printed too. The edge runs on the allocator of
-// k8s/edge.yaml when this machine has it (jemalloc), on glibc's malloc with --glibc. Bounded: every wait has a deadline.
+// k8s/edge.yaml when this machine has it (jemalloc; --malloc-conf replaces the manifest's MALLOC_CONF), on glibc's malloc
+// with --glibc. Bounded: every wait has a deadline.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
   }
   const origin = await OriginServer.start();
   const allocator = await edgeAllocator(false);
+  const mc = process.argv.indexOf('--malloc-conf');
+  if (mc > 0 && allocator.env.LD_PRELOAD) {
+    allocator.env.MALLOC_CONF = process.argv[mc + 1];
+    allocator.label = `jemalloc (${allocator.env.LD_PRELOAD}, MALLOC_CONF=${allocator.env.MALLOC_CONF}), --malloc-conf`;
+  }
   console.log(`edge allocator: ${allocator.label}`);
   const cluster = await TetherCluster.start({
     edges: 1,
@@ -126,8 +132,15 @@ async function main(): Promise<void> {
     }
     const connectMs = (cpu.seconds() * 1000) / n;
     console.log(`${present}/${n} present after ${((performance.now() - t0) / 1000).toFixed(1)} s; edge CPU per connect ${connectMs.toFixed(2)} ms`);
-    await sleep(idleS * 1000);
+    // RSS every 5 s of the idle wait: V8's memory reducer shrinks the heap some seconds after the last full GC.
+    const series: string[] = [];
+    for (let s = 5; s < idleS; s += 5) {
+      await sleep(5000);
+      series.push(`${s} s ${(((rssKiB(edge.pid) ?? base) - base) / present).toFixed(1)}`);
+    }
+    await sleep((idleS % 5 || 5) * 1000);
     const rss = rssKiB(edge.pid)!;
+    if (series.length) console.log(`RSS per device during the idle wait (KiB): ${series.join(', ')}`);
     console.log(`RSS ${(rss / 1024).toFixed(1)} MiB (base ${(base / 1024).toFixed(1)}) = ${((rss - base) / present).toFixed(1)} KiB/device; RssAnon ${statusKiB(edge.pid, 'RssAnon')} KiB`);
     if (process.argv.includes('--restart')) edge = await restarted(cluster, probe, macs, base, idleS);
     const signal = async (n: number) => {

@@ -23,6 +23,7 @@ connect. Design notes: [admission-control.md](admission-control.md).
 | edge SSH keepalive 1.5 × \`keepalive\` with 2 misses (the device's keepalive resets it: one exchange per device and period instead of two) and the claims' heartbeat in one script per 500 claims | idle CPU: 7.3 % → 4.0 % mean, 1-s median 6.0 % → 4.0 % with 8,889 devices (first full run of the changes); this run, 10,000 devices: 4.97 % mean, 5.2 % in the worst 10 s: the devices' keepalives alone (500 exchanges/s through Node TLS and ssh2, ~100 µs each) are at the goal |
 | agent proposes P-256 ECDH before X25519 (ssh2's X25519 builds key objects from DER each time) | ~70 µs per side per connect (micro-benchmark: 196 → 128 µs) |
 | ssh2's finished key exchange trimmed (key objects, shared secret, an identification slice pinning an 8 KiB pool slab) | ~1–3 KiB per device, within the RSS noise of a 2,000-device probe (76.1 → 75.0 KiB) |
+| ssh2's AES-GCM decipher tag (a 16-byte slice of Node's Buffer pool, overwritten packet after packet) copied into its own 16 bytes with the key exchange trim | heap snapshot, 5,000 idle devices: 642 pinned 8 KiB slabs held by tags alone (5.3 MB, ~1 KiB per device); the probe's RSS moved within its noise (61.4 → 61.1 KiB) |
 | edge liveness key \`edge_ttl\` (10 s) apart from the claims (\`presence_ttl\` 90 s); claims do not call a dead edge's gRPC | a SIGKILLed edge's devices read as offline within ~11 s instead of 90 s (e2e \`fleet-presence\`) |
 | gateway presence cache, invalidated by pub/sub from the claim and release scripts | with 100,000 device records in Redis (\`fleet/route-cost.js\`): a lookup 37.8 µs (one HGETALL round trip, idle loopback Redis; more under load) → 0.31 µs cached, and no Redis command per request; a moved device is routed to its new edge on the next request (e2e \`fleet-presence\`) |
 | agent: the TLS session kept without the server's certificate (field [3] of OpenSSL's session encoding), and only from a connection that passed every check | offering a session parsed the certificate twice per attempt (Node sets it in \`_init\` and again in \`connect\`; OpenSSL 3 decodes its public key through the provider framework): \`setSession\` was 2.4 s of one agent process's 11.6 busy seconds in a storm profile (2,000 devices, ~3,200 queue-timeout retries across the fleet). Micro-benchmark: a TLS socket with the session 173–202 µs → 51–78 µs. Full storms on one machine: 36.7 s (agents 4.39 ms per device) → 26.7 and 26.0 s (2.70 and 2.68 ms) |
@@ -57,6 +58,25 @@ Rejected or not pursued, with figures:
   ~10 KiB per device) is native, freed but not returned by glibc: what jemalloc gets back (table above; these figures
   are with glibc, \`edge-probe --glibc\`). Node's Buffer pool (\`Buffer.poolSize\` 1,024 or 256 instead of 8,192): 67.6, no change: the heap snapshot holds 196
   pinned 8 KiB pools for 2,000 devices (1.5 MiB), one ssh2 decipher's 16-byte tag pinning each.
+- Where an idle device's native memory goes (2026-11-23, jemalloc's own heap profiler: \`edge-probe --malloc-conf
+  prof:true,lg_prof_sample:15,lg_prof_interval:27\`, 3,000 devices, a dump from the idle window, read with \`jeprof\`):
+  ~105 KiB malloc'd per device, all of it Node's TLS: 62 KiB the \`NodeBIO\` read buffer (\`TLSWrap::OnStreamAlloc\`,
+  sized from libuv's 64 KiB read hint), 16.5 KiB its write buffer (the server's handshake flight), 8.4 KiB
+  OpenSSL's \`SSL\`, 4.2 KiB the client certificate decoded (\`tls_process_client_certificate\`), 4.2 KiB cipher
+  contexts (TLS 1.3's AES-256-GCM and ssh2's AES-128-GCM, ~2.1 each), ~3 KiB the rest of the handshake's state. What is
+  resident of it is ~30 KiB: the buffers' untouched pages are not, unless the allocator handed them out dirty. A
+  heap snapshot of the same edge with 5,000 devices after 60 s idle: 103 MiB of old space used, ~19 KiB per device of
+  JS objects (TLSSocket, the socket it wraps, their stream states and once-listeners, ssh2's Protocol, Channel and
+  handler table, our session). ~30 native + ~19 JS: ~49 KiB per device is the floor of \`node:tls\` + ssh2 here.
+- Fresh pages for each connection's buffers: jemalloc \`dirty_decay_ms:0,muzzy_decay_ms:0\` (freed pages purged at
+  once, so a new connection's 64 KiB read buffer is not handed a page another buffer dirtied): 5,000-device probe
+  61.4 → 53.3–53.7 KiB per device. But the request path's bulk fell by 40 %: download 184–199 → 108–120 MB/s, upload
+  172–215 → 115–128 (A/B, alternating, three rounds with the other setting each); with \`tcache_nslots_large:256\`
+  as well 52.5 KiB and download 84–108 MB/s. \`dirty_decay_ms:1000\`: 61.1 KiB, no change (it is the reuse of dirty
+  pages at allocation that costs, not their purge later). Rejected: the edge relays bulk too.
+- V8's memory reducer: after a ramp the edge's heap shrinks by itself some 25–35 s into the idle time (5,000-device
+  probe: 60.6–61.0 KiB per device for the first 20 s, then 55.6–56.8; with the young generation back from its 16 MiB
+  semi-spaces to 1 MiB). The fleet bench reports the RSS at 10 s idle and again after its CPU windows (40 s).
 - One timer wheel for all SSH keepalives: ssh2 keeps one \`setInterval\` per connection, refreshed on each packet;
   Node keeps timers of one duration in one list (O(1) refresh) and, with the device driving, they never fire.
   Not worth patching ssh2.

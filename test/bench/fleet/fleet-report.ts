@@ -26,6 +26,12 @@ export interface StageResult {
   rssKiB: number;
   perDeviceKiB: number;
   idleSeconds: number;
+  /**
+   * The same once the CPU windows are over too (the last step of a full run, `settledSeconds` idle): V8's memory
+   * reducer has shrunk the heap by then (its young generation stays at its maximum after a ramp until it runs).
+   */
+  settledPerDeviceKiB?: number;
+  settledSeconds?: number;
   /** Edge CPU (% of a core) in each idle window; `cpuPercent` the worst one, `cpuAvgPercent` over all. */
   cpuWindows: number[];
   cpuWindowSeconds: number;
@@ -138,6 +144,13 @@ export function summaryRows(r: FleetRun): SummaryRow[] {
       met: yes(last ? last.cpuPercent < GOALS.idleCpuPercent : undefined),
     },
   ];
+  if (last?.settledPerDeviceKiB !== undefined)
+    rows.splice(1, 0, {
+      figure: `edge RSS per idle device at ${num(last.onEdge0)} devices, ${num(last.settledSeconds)} s idle (KiB)`,
+      value: num(last.settledPerDeviceKiB, 1),
+      goal: `≤ ${GOALS.perDeviceKiB}`,
+      met: yes(last.settledPerDeviceKiB <= GOALS.perDeviceKiB),
+    });
   if (last && last.cpuWindows.length > 1)
     rows.push({
       figure: `edge CPU idle with ${num(last.onEdge0)} devices (% of a core, mean over ${num(last.cpuWindows.length * last.cpuWindowSeconds)} s = one heartbeat period)`,

@@ -6,7 +6,7 @@ import { tunnelHostKey } from '@tether/protocol';
 import { trimFinishedKex } from './ssh-state.trim';
 
 /** A real ssh2 server and client over loopback; the server's connection is trimmed once the client is in. */
-async function connected(kex?: string[]): Promise<{ server: Server; client: Client; conn: Connection; close(): void }> {
+async function connected(kex?: string[], cipher?: string[]): Promise<{ server: Server; client: Client; conn: Connection; close(): void }> {
   let conn!: Connection;
   const holder: { server?: Server } = {};
   const ready = new Promise<void>((resolve) => {
@@ -33,7 +33,7 @@ async function connected(kex?: string[]): Promise<{ server: Server; client: Clie
     port: (tcp.address() as net.AddressInfo).port,
     username: 'u',
     hostVerifier: () => true,
-    ...(kex ? { algorithms: { kex: kex as never } } : {}),
+    algorithms: { ...(kex ? { kex: kex as never } : {}), ...(cipher ? { cipher: cipher as never } : {}) },
   });
   await Promise.all([ready, new Promise<void>((r) => client.once('ready', () => r()))]);
   return {
@@ -80,6 +80,20 @@ describe('trimming a finished SSH key exchange', () => {
     const c = await connected();
     try {
       assert.equal(await exec(c.client), 'pong');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('the AES-GCM decipher\'s tag gets its own 16 bytes instead of pinning a pool slab, and decryption goes on', async () => {
+    const c = await connected(undefined, ['aes128-gcm@openssh.com']);
+    try {
+      const decipher = (c.conn as unknown as { _protocol: { _decipher: { _tag: Buffer } } })._protocol._decipher;
+      assert.equal(decipher._tag.buffer.byteLength, Buffer.poolSize, 'ssh2 takes the tag from the shared pool');
+      trimFinishedKex(c.conn);
+      assert.equal(decipher._tag.length, 16);
+      assert.equal(decipher._tag.buffer.byteLength, 16, 'the tag owns its memory');
+      for (let i = 0; i < 3; i++) assert.equal(await exec(c.client), 'pong', `request ${i + 1} after the trim`);
     } finally {
       c.close();
     }
