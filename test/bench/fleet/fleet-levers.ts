@@ -71,12 +71,16 @@ Rejected or not pursued, with figures:
 - Fresh pages for each connection's buffers: jemalloc \`dirty_decay_ms:0,muzzy_decay_ms:0\` (freed pages purged at
   once, so a new connection's 64 KiB read buffer is not handed a page another buffer dirtied): 5,000-device probe
   61.4 → 53.3–53.7 KiB per device. But the request path's bulk fell by 40 %: download 184–199 → 108–120 MB/s, upload
-  172–215 → 115–128 (A/B, alternating, three rounds with the other setting each); with \`tcache_nslots_large:256\`
+  172–215 → 115–128 (A/B on the slower machine of the 12:08Z run below, alternating, three rounds each); with \`tcache_nslots_large:256\`
   as well 52.5 KiB and download 84–108 MB/s. \`dirty_decay_ms:1000\`: 61.1 KiB, no change (it is the reuse of dirty
   pages at allocation that costs, not their purge later). Rejected: the edge relays bulk too.
 - V8's memory reducer: after a ramp the edge's heap shrinks by itself some 25–35 s into the idle time (5,000-device
-  probe: 60.6–61.0 KiB per device for the first 20 s, then 55.6–56.8; with the young generation back from its 16 MiB
-  semi-spaces to 1 MiB). The fleet bench reports the RSS at 10 s idle and again after its CPU windows (40 s).
+  probe: 60.6–61.0 KiB per device for the first 20 s, then 55.6–56.8; the young generation back from its 16 MiB
+  semi-spaces to 1 MiB). Not at 10,000 devices: a full fleet run (12:08Z, on a machine 1.6x slower than the tables'
+  one: minting 5.05 against 3.19 ms per certificate) read 54.5 KiB per device at 10 s idle and 55.2 at 40 s; with 500
+  keepalive exchanges a second the edge allocates too fast for V8 to count it idle. The fleet bench now reports both.
+  The same run, for the record of how much the machine matters: idle CPU 8.83 % mean (10.30 % worst window), storm
+  44.4 s, edge CPU per connect 3.89 ms (the tables' run: 4.57 %, 24.9 s, 2.83 ms).
 - One timer wheel for all SSH keepalives: ssh2 keeps one \`setInterval\` per connection, refreshed on each packet;
   Node keeps timers of one duration in one list (O(1) refresh) and, with the device driving, they never fire.
   Not worth patching ssh2.
