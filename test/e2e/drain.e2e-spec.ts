@@ -33,7 +33,7 @@ describe('drain: an edge that gets SIGTERM moves its devices without failing a r
     await origin?.close();
   });
 
-  it('under request load (fast and slow, fresh and kept-alive connections): every request started after SIGTERM succeeds, the edge exits within the deadline, presence names only edges 1 and 2', async () => {
+  it('under request load (fast and slow GETs, POSTs with a body, fresh and kept-alive connections): every request started after SIGTERM succeeds, the edge exits within the deadline, presence names only edges 1 and 2', async () => {
     const agent = await cluster.agent(
       ['--servers', cluster.servers([0, 1, 2]), '--count', String(DEVICES), '--mac', FIRST, '--issue-from', cluster.pki.dispatcherDir, '--target', origin.url],
       DEVICES,
@@ -49,13 +49,19 @@ describe('drain: an edge that gets SIGTERM moves its devices without failing a r
       for (let n = 0; running; n++) {
         const mac = macOf((w * 7 + n) % DEVICES);
         const slow = w % 3 === 0;
-        const path = slow ? `/slow/${SLOW_MS}` : `/whoami?w=${w}&n=${n}`;
+        // A POST that meets its device's move follows it with its body, as a GET does.
+        const body = w % 3 === 2 ? Buffer.from(`body ${w}.${n} `.repeat(200)) : undefined;
+        const path = slow ? `/slow/${SLOW_MS}` : body ? `/echo?w=${w}&n=${n}` : `/whoami?w=${w}&n=${n}`;
         const start = Date.now();
         let ok = false;
         let detail = '';
         try {
-          const r = await viaProxy(cluster.userPort, `http://${mac}${path}`, { agent: w % 2 ? kept : fresh, timeoutMs: 30_000 });
-          const want = slow ? patternBytes(SLOW_BYTES) : Buffer.from(`camera ${path}`);
+          const r = await viaProxy(cluster.userPort, `http://${mac}${path}`, {
+            agent: w % 2 ? kept : fresh,
+            timeoutMs: 30_000,
+            ...(body ? { method: 'POST', body } : {}),
+          });
+          const want = slow ? patternBytes(SLOW_BYTES) : (body ?? Buffer.from(`camera ${path}`));
           ok = r.status === 200 && r.body.equals(want);
           detail = ok ? '' : `${r.status} ${r.body.subarray(0, 200).toString()}`;
         } catch (err) {
@@ -86,6 +92,7 @@ describe('drain: an edge that gets SIGTERM moves its devices without failing a r
       assert.deepEqual(failed, [], `${failed.length} of ${after.length} requests started after SIGTERM failed`);
       assert.ok(after.length > 50, `requests ran during and after the drain (${after.length})`);
       assert.ok(after.some((o) => o.what.includes('/slow/') && o.end - o.start >= SLOW_MS), 'slow requests were in flight');
+      assert.ok(after.filter((o) => o.what.includes('/echo')).length > 20, 'POSTs ran during and after the drain');
       assert.match(edge0.output, /draining 20 device\(s\) to edge-[12], edge-[12] at 20\/s/);
       assert.match(edge0.output, /drained in [\d.]+ s: 20 redirected, 0 reconnected, 0 still connected at the deadline/);
       // Every device took its redirect (the agent moves make-before-break).

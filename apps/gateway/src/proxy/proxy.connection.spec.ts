@@ -589,12 +589,49 @@ describe('ProxyConnection: a device connection that closes', () => {
     assert.equal((await h.user.response()).status, 404);
   });
 
-  it('a request whose body was passed on does not follow: 404 at once', async () => {
+  const moveToB = () => (h.route = async (mac) => ({ ...(h.record(mac) as PresenceRecord), edgeId: 'edge-1', edgeAddress: 'edge-1:50051', epoch: '2' }));
+
+  it('a request whose body was passed on follows with it: head and body go again to the new connection', async () => {
     await start();
+    const post = `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`;
     h.user.write(`POST http://${MAC_A}/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`);
-    const s = await streamWith(h.a, 0, `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`);
-    s.sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
-    assert.equal((await h.user.response()).status, 404);
+    const s = await streamWith(h.a, 0, post);
+    moveToB();
+    s.sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is moving to another server`));
+    const s2 = await streamWith(h.b, 0, post);
+    s2.send(ok('got hello'));
+    const r = await h.user.response();
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'got hello');
+  });
+
+  it('a body still arriving when the request follows: the rest waits, then goes to the new connection after what was passed on', async () => {
+    await start();
+    h.user.write(`POST http://${MAC_A}/up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nfirst`);
+    const s = await streamWith(h.a, 0, `POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nfirst`);
+    s.sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is moving to another server`));
+    h.user.write('-rest'); // arrives while presence still names the old connection
+    await sleep(20);
+    assert.equal(h.b.streams.length, 0);
+    moveToB();
+    h.clock.advance(100);
+    const s2 = await streamWith(h.b, 0, `POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nfirst-rest`);
+    s2.send(ok('whole'));
+    assert.equal((await h.user.response()).status, 200);
+    assert.equal(h.a.streams[0].text.endsWith('first'), true, 'the old stream got nothing more');
+  });
+
+  it('a request that passed on more than 256 KiB of body does not follow: 404 at once', async () => {
+    await start();
+    const big = 256 * 1024 + 1;
+    h.user.write(`POST http://${MAC_A}/big HTTP/1.1\r\nHost: x\r\nContent-Length: ${big}\r\n\r\n` + 'x'.repeat(big));
+    await until(() => (h.a.streams[0]?.text.length ?? 0) >= big, 'the whole body passed on');
+    moveToB();
+    h.a.streams[0].sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
+    const r = await h.user.response();
+    assert.equal(r.status, 404);
+    assert.equal(r.body, o3c(`Device ${MAC_A} is not connected`));
+    assert.equal(h.b.streams.length, 0, 'nothing was sent again');
   });
 
   it('GoAway on an idle kept-alive stream (the device is leaving its edge): given back at once, the next request routed afresh', async () => {

@@ -24,6 +24,8 @@ const FOLLOW_MS = 10_000;
 const FOLLOW_POLL_MS = 100;
 /** Follows per request at most (a device bouncing between edges does not hold a request forever). */
 const MAX_FOLLOWS = 3;
+/** Request body bytes kept so that a request can follow its device with them; a larger body cannot follow. */
+const FOLLOW_BODY_MAX = 256 * 1024;
 
 /** A parsed request head, resolved (plan) or refused, that may have to wait for the previous device. */
 interface Resolved {
@@ -41,10 +43,11 @@ interface Pending {
   head: Buffer;
   retryable: boolean;
   retried: boolean;
-  /** No request body: the head alone is the whole request and can be sent again. */
-  bodyless: boolean;
   /** Times this request followed its device to another connection. */
   follows: number;
+  /** The body passed on so far, kept to be sent again if the request follows its device; null once too large. */
+  body: Buffer[] | null;
+  bodyBytes: number;
   sentAll: boolean;
   responded: boolean;
   closeAfter: boolean;
@@ -231,8 +234,14 @@ export class ProxyConnection {
     this.inBuf = n === buf.length ? null : buf.subarray(n);
     const last = this.inflight[this.inflight.length - 1];
     if (n) {
-      if (this.binding && !this.binding.stream.write(n === buf.length ? buf : buf.subarray(0, n))) this.streamFull = true;
-      if (last) this.ctx.ledger.received(last.entry, n);
+      const chunk = n === buf.length ? buf : buf.subarray(0, n);
+      if (this.binding && !this.binding.stream.write(chunk)) this.streamFull = true;
+      if (last) {
+        this.ctx.ledger.received(last.entry, n);
+        last.bodyBytes += n;
+        if (last.body && last.bodyBytes <= FOLLOW_BODY_MAX) last.body.push(chunk);
+        else last.body = null;
+      }
     }
     if (framer.done) {
       this.reqBody = null;
@@ -328,8 +337,9 @@ export class ProxyConnection {
       head: dr ? dr.head : NOTHING,
       retryable: bodyLength === 0 && IDEMPOTENT.has(info.method),
       retried: false,
-      bodyless: bodyLength === 0,
       follows: 0,
+      body: [],
+      bodyBytes: 0,
       sentAll: bodyLength === 0,
       responded: false,
       closeAfter: dr ? dr.closeAfter : closesAfter(info),
@@ -435,6 +445,8 @@ export class ProxyConnection {
       method: 'HEAD',
       head: probeRequest(p.info, p.plan),
       retryable: true,
+      body: [],
+      bodyBytes: 0,
       sentAll: true,
       creds: false,
       probeFor: p,
@@ -740,40 +752,47 @@ export class ProxyConnection {
     else this.failRequests(err);
   }
 
-  /** Every request in flight is its head alone (nothing of a body was passed on that would be lost). */
+  /** Every request in flight can be sent again whole: its head, and the body passed on so far (kept up to FOLLOW_BODY_MAX). */
   private canFollow(): boolean {
-    if (this.phase === 'body' || this.phase === 'auth' || this.authNext) return false;
-    return this.inflight.every((p) => p.bodyless && p.head.length > 0 && p.follows < MAX_FOLLOWS);
+    if (this.phase === 'auth' || this.authNext) return false;
+    return this.inflight.every((p) => p.body !== null && p.head.length > 0 && p.follows < MAX_FOLLOWS);
   }
 
   /**
    * The edge refused the stream as "device not here" (it left, or is leaving, that edge): nothing reached
-   * the device, so the requests wait until presence names another connection of it and are sent there.
-   * Without one within FOLLOW_MS, or when presence says the device is offline, they fail as before.
+   * the device, so the requests wait until presence names another connection of it and are sent there,
+   * each with the body passed on so far; a body still arriving waits (the user socket is paused) and goes on
+   * to the new connection. Without one within FOLLOW_MS, or when presence says the device is offline, they fail.
    */
   private follow(b: Binding, err: TunnelError): void {
     for (const p of this.inflight) p.follows++;
     this.clearTimer();
+    this.streamFull = true; // nothing more is read from the user (a body's rest, the next request) until there is a stream again
     const first = this.inflight[0];
     const clock = this.ctx.clock;
     const until = clock.now() + FOLLOW_MS;
     const stale = () => this.phase === 'closed' || this.binding !== null || this.inflight[0] !== first;
+    const fail = () => {
+      this.streamFull = false;
+      this.failRequests(err);
+    };
     const attempt = () => {
       if (stale()) return;
       this.ctx.route(b.mac).then(
         (rec) => {
           if (stale()) return;
-          if (!rec) return this.failRequests(err); // offline (a draining edge keeps the claims of devices on the move)
+          if (!rec) return fail(); // offline (a draining edge keeps the claims of devices on the move)
           if (rec.epoch !== b.epoch) {
             const nb = this.bind(b.mac, rec, this.ctx.tunnel(rec.edgeAddress));
-            for (const p of this.inflight) if (!nb.stream.write(p.head)) this.streamFull = true;
-            return this.armTimer();
+            for (const p of this.inflight) for (const part of [p.head, ...(p.body ?? [])]) if (!nb.stream.write(part)) this.streamFull = true;
+            this.armTimer();
+            return this.pump();
           }
-          if (clock.now() >= until) return this.failRequests(err);
+          if (clock.now() >= until) return fail();
           clock.setTimeout(attempt, FOLLOW_POLL_MS);
         },
         () => {
-          if (!stale()) this.failRequests(err);
+          if (!stale()) fail();
         },
       );
     };
