@@ -60,7 +60,7 @@ Rejected or not pursued, with figures:
   pinned 8 KiB pools for 2,000 devices (1.5 MiB), one ssh2 decipher's 16-byte tag pinning each.
 - Where an idle device's native memory goes (2026-11-23, jemalloc's own heap profiler: \`edge-probe --malloc-conf
   prof:true,lg_prof_sample:15,lg_prof_interval:27\`, 3,000 devices, a dump from the idle window, read with \`jeprof\`):
-  ~105 KiB malloc'd per device, all of it Node's TLS: 62 KiB the \`NodeBIO\` read buffer (\`TLSWrap::OnStreamAlloc\`,
+  ~105 KiB malloc'd per device, nearly all of it Node's TLS (ssh2's cipher context aside): 62 KiB the \`NodeBIO\` read buffer (\`TLSWrap::OnStreamAlloc\`,
   sized from libuv's 64 KiB read hint), 16.5 KiB its write buffer (the server's handshake flight), 8.4 KiB
   OpenSSL's \`SSL\`, 4.2 KiB the client certificate decoded (\`tls_process_client_certificate\`), 4.2 KiB cipher
   contexts (TLS 1.3's AES-256-GCM and ssh2's AES-128-GCM, ~2.1 each), ~3 KiB the rest of the handshake's state. What is
