@@ -16,11 +16,12 @@ export function edgeManifestEnv(name: string, manifest = readFileSync(join(REPO_
 }
 
 /**
- * The benches run their edges as k8s/edge.yaml does: jemalloc preloaded with the manifest's MALLOC_CONF, from
- * wherever this machine has it (installed when allowed and missing). Without it, glibc's malloc, said so.
+ * The benches run their edges as k8s/edge.yaml does: jemalloc preloaded with the manifest's MALLOC_CONF (or
+ * `mallocConf`, a probe's experiment), from wherever this machine has it (installed when allowed and missing).
+ * Without it, glibc's malloc, said so.
  */
-export async function edgeAllocator(install: boolean): Promise<EdgeAllocator> {
-  const conf = edgeManifestEnv('MALLOC_CONF');
+export async function edgeAllocator(install: boolean, mallocConf?: string): Promise<EdgeAllocator> {
+  const conf = mallocConf ?? edgeManifestEnv('MALLOC_CONF');
   if (!edgeManifestEnv('LD_PRELOAD')) return { env: {}, label: "glibc malloc (k8s/edge.yaml preloads no allocator)" };
   let lib = findJemalloc();
   if (!lib && install) {
@@ -30,7 +31,7 @@ export async function edgeAllocator(install: boolean): Promise<EdgeAllocator> {
   if (!lib) return { env: {}, label: "glibc malloc: libjemalloc2 is not installed here (the image's edges preload jemalloc)" };
   return {
     env: { LD_PRELOAD: lib, ...(conf ? { MALLOC_CONF: conf } : {}) },
-    label: `jemalloc (${lib}${conf ? `, MALLOC_CONF=${conf}` : ''}), as k8s/edge.yaml`,
+    label: `jemalloc (${lib}${conf ? `, MALLOC_CONF=${conf}` : ''}), ${mallocConf === undefined ? 'as k8s/edge.yaml' : 'from --malloc-conf'}`,
   };
 }
 

@@ -89,12 +89,8 @@ async function main(): Promise<void> {
     process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim();
   }
   const origin = await OriginServer.start();
-  const allocator = await edgeAllocator(false);
   const mc = process.argv.indexOf('--malloc-conf');
-  if (mc > 0 && allocator.env.LD_PRELOAD) {
-    allocator.env.MALLOC_CONF = process.argv[mc + 1];
-    allocator.label = `jemalloc (${allocator.env.LD_PRELOAD}, MALLOC_CONF=${allocator.env.MALLOC_CONF}), --malloc-conf`;
-  }
+  const allocator = await edgeAllocator(false, mc > 0 ? process.argv[mc + 1] : undefined);
   console.log(`edge allocator: ${allocator.label}`);
   const cluster = await TetherCluster.start({
     edges: 1,

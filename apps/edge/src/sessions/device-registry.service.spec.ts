@@ -38,7 +38,6 @@ class FakeSession {
   readonly protocolVersion = 1;
   readonly logCtx: { client: string };
   readonly log = new Logger({ level: 0 });
-  readonly leases: number[] = [];
   private closers: Array<(reason: string) => void> = [];
   constructor(
     readonly mac: string,
@@ -51,9 +50,8 @@ class FakeSession {
     this.closers.push(fn);
   }
   send(): void {}
-  async lease(queueLimit: number): Promise<string> {
+  async lease(): Promise<string> {
     if (this.isClosed) throw new Error('closed');
-    this.leases.push(queueLimit);
     return `channel of ${this.connectionId}`;
   }
   close(reason: string): void {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
-import type { ClaimResult, PresenceRecord } from '@tether/presence';
+import type { PresenceRecord } from '@tether/presence';
 import { EDGE_DEPS, EdgeDeps } from '../edge.deps';
 import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { EdgeCounters } from '../status/edge-counters';
@@ -86,9 +86,8 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
     if (this.stopping) return session.close('server shutting down');
     if (this.drainingUntil !== undefined) return session.close('server draining');
     this.claiming.set(session.mac, session);
-    let claim: ClaimResult;
-    try {
-      claim = await this.deps.presence.claim({
+    const { epoch, previous } = await this.deps.presence
+      .claim({
         mac: session.mac,
         edgeId: this.edgeId,
         edgeAddress: this.address,
@@ -96,11 +95,10 @@ export class DeviceRegistry implements OnModuleInit, OnApplicationShutdown {
         srcaddr: session.srcaddr,
         connectedAt: session.connectedAt,
         protocolVersion: session.protocolVersion,
+      })
+      .finally(() => {
+        if (this.claiming.get(session.mac) === session) this.claiming.delete(session.mac);
       });
-    } finally {
-      if (this.claiming.get(session.mac) === session) this.claiming.delete(session.mac);
-    }
-    const { epoch, previous } = claim;
     session.epoch = epoch;
     if (session.isClosed) {
       await this.deps.presence.release(session.mac, epoch);
