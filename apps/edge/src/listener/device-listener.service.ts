@@ -12,7 +12,7 @@ import { EdgeNotifier } from '../notifications/edge-notifier.service';
 import { DeviceRegistry } from '../sessions/device-registry.service';
 import { DeviceSession } from '../sessions/device-session';
 import { AdmissionGate } from './admission.gate';
-import { trimFinishedKex } from './ssh-state.trim';
+import { dropStderr, trimFinishedKex } from './ssh-state.trim';
 
 interface Arrival {
   mac: string;
@@ -134,8 +134,10 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
    */
   private admit(socket: net.Socket, releaseSlot: () => void): void {
     const watchdog = this.deps.clock.setTimeout(() => release(), SLOT_MAX_MS);
+    // Its listener goes with it: a registered device's socket lives on, and the listener would hold the watchdog.
     const release = () => {
       this.deps.clock.clearTimeout(watchdog);
+      socket.off('close', release);
       this.releases.delete(socket);
       releaseSlot();
     };
@@ -167,7 +169,11 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
 
   private onSecure(socket: tls.TLSSocket): void {
     const srcaddr = `${socket.remoteAddress}:${socket.remotePort}`;
-    const release = this.releaseOf(socket);
+    const releaseSlot = this.releaseOf(socket);
+    const release = () => {
+      socket.off('close', release);
+      releaseSlot();
+    };
     socket.once('close', release);
     // First, always: the TLS options do not reject unverified client certificates themselves.
     if (!socket.authorized) {
@@ -213,6 +219,7 @@ export class DeviceListener implements OnApplicationBootstrap, OnApplicationShut
     deviceHandshake(conn, arrival.mac, this.deps.clock, 15_000).then(
       ({ hello, control }) => {
         trimFinishedKex(conn);
+        dropStderr(control);
         const session = new DeviceSession({
           mac: arrival.mac,
           ssh: conn,

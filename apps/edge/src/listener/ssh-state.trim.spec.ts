@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Client, Connection, Server } from 'ssh2';
+import { Client, ClientChannel, Connection, Server, ServerChannel } from 'ssh2';
 import { tunnelHostKey } from '@tether/protocol';
-import { trimFinishedKex } from './ssh-state.trim';
+import { dropStderr, trimFinishedKex } from './ssh-state.trim';
 
 /** A real ssh2 server and client over loopback; the server's connection is trimmed once the client is in. */
 async function connected(kex?: string[], cipher?: string[]): Promise<{ server: Server; client: Client; conn: Connection; close(): void }> {
@@ -98,4 +98,47 @@ describe('trimming a finished SSH key exchange', () => {
       c.close();
     }
   });
+
+  for (const closedBy of ['device', 'edge'] as const) {
+    it(`a control channel without its stderr stream carries data and closes cleanly (closed by the ${closedBy})`, { timeout: 10_000 }, async () => {
+      const errors: Error[] = [];
+      const holder: { server?: Server } = {};
+      const channel = new Promise<ServerChannel>((resolve) => {
+        holder.server = new Server({ hostKeys: [tunnelHostKey()] }, (c) => {
+          c.on('error', (e) => errors.push(e));
+          c.on('authentication', (ctx) => ctx.accept());
+          c.on('session', (accept) =>
+            accept().on('subsystem', (acc) => {
+              const ch = acc();
+              dropStderr(ch);
+              ch.on('data', (d: Buffer) => ch.write(d));
+              resolve(ch);
+            }),
+          );
+        });
+      });
+      const tcp = net.createServer((s) => holder.server!.injectSocket(s));
+      await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+      const client = new Client();
+      try {
+        client.connect({ host: '127.0.0.1', port: (tcp.address() as net.AddressInfo).port, username: 'u', hostVerifier: () => true });
+        const ch = await new Promise<ClientChannel>((resolve, reject) =>
+          client.once('ready', () => client.subsys('o3c-control', (err, c) => (err ? reject(err) : resolve(c)))),
+        );
+        const server = await channel;
+        assert.equal((server.stderr as unknown as { writable: boolean }).writable, false, 'no stderr Writable');
+        const echoed = new Promise<string>((r) => ch.once('data', (d: Buffer) => r(d.toString())));
+        ch.write('ping');
+        assert.equal(await echoed, 'ping');
+        const closed = Promise.all([new Promise((r) => server.once('close', r)), new Promise((r) => ch.once('close', r))]);
+        if (closedBy === 'device') ch.close();
+        else server.close();
+        await closed;
+        assert.deepEqual(errors, []);
+      } finally {
+        client.end();
+        tcp.close();
+      }
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import type { Connection } from 'ssh2';
+import type { Connection, ServerChannel } from 'ssh2';
 
 interface Ssh2Protocol {
   _kex?: { sessionID?: Buffer; negotiated?: unknown; remoteExtInfoEnabled?: boolean };
@@ -6,6 +6,14 @@ interface Ssh2Protocol {
   _remoteIdentRaw?: Buffer;
   /** AES-GCM's decipher keeps the packet tag it assembles in `_tag`, a 16-byte slice of the shared pool. */
   _decipher?: { _tag?: Buffer };
+}
+
+/** Algorithm names, shared by every connection: bounded by what ssh2 can negotiate. */
+const names = new Map<string, string>();
+function interned(s: string): string {
+  let v = names.get(s);
+  if (v === undefined) names.set(s, (v = s));
+  return v;
 }
 
 /** A copy of `b` in its own memory: a pooled slice pins the whole 8 KiB slab as long as it lives. */
@@ -28,9 +36,22 @@ export function trimFinishedKex(conn: Connection): void {
   const proto = (conn as unknown as { _protocol?: Ssh2Protocol })._protocol;
   const kex = proto?._kex;
   if (!proto || !kex?.sessionID || proto._kexinit) return;
-  proto._kex = { sessionID: kex.sessionID, negotiated: kex.negotiated, remoteExtInfoEnabled: kex.remoteExtInfoEnabled };
+  // Its algorithm names are slices of the peer's whole KEXINIT name lists: one shared copy of each instead.
+  const negotiated: unknown = kex.negotiated === undefined ? undefined : JSON.parse(JSON.stringify(kex.negotiated), (_k, v: unknown) => (typeof v === 'string' ? interned(v) : v));
+  proto._kex = { sessionID: kex.sessionID, negotiated, remoteExtInfoEnabled: kex.remoteExtInfoEnabled };
   if (proto._remoteIdentRaw) proto._remoteIdentRaw = unpooled(proto._remoteIdentRaw);
   // Overwritten in place packet after packet: a copy carries a tag being assembled along.
   const decipher = proto._decipher;
   if (decipher?._tag) decipher._tag = unpooled(decipher._tag);
+}
+
+/** What ssh2 reads of a server channel's stderr that nothing wrote to: only `writable`, when the channel closes. */
+const NO_STDERR = Object.freeze({ writable: false });
+
+/**
+ * ssh2 gives every server channel a stderr Writable (a stream state, bound callbacks: ~0.6 KiB) that the
+ * control channel never uses. Call only on a channel nothing writes stderr to.
+ */
+export function dropStderr(channel: ServerChannel): void {
+  (channel as unknown as { stderr: unknown }).stderr = NO_STDERR;
 }
