@@ -9,20 +9,21 @@ import { CONTROL_SUBSYSTEM } from './tunnel.constants';
 
 const MAC = '00408c6e0001';
 
-/** Counts the timers the handshake starts and clears, and fires none unless told. */
+/**
+ * Counts the timers the handshake starts and clears, and fires none unless told (libs/protocol depends on no
+ * other lib, so not telemetry's ManualClock).
+ */
 function timers() {
-  const live = new Set<object>();
-  const fns = new Map<object, () => void>();
+  const live = new Map<object, () => void>();
   return {
     live,
     setTimeout: (fn: () => void) => {
       const h = {};
-      live.add(h);
-      fns.set(h, fn);
+      live.set(h, fn);
       return h;
     },
     clearTimeout: (h: unknown) => void live.delete(h as object),
-    fireAll: () => [...live].forEach((h) => fns.get(h)!()),
+    fireAll: () => [...live.values()].forEach((fn) => fn()),
   };
 }
 

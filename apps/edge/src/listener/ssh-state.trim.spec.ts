@@ -1,12 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Client, ClientChannel, Connection, Server, ServerChannel } from 'ssh2';
+import { Client, ClientChannel, Connection, Server, ServerChannel, Session } from 'ssh2';
 import { tunnelHostKey } from '@tether/protocol';
 import { dropStderr, trimFinishedKex } from './ssh-state.trim';
 
+/** The server's sessions answer `exec` with "pong". */
+function pong(session: Session): void {
+  session.on('exec', (acc) => {
+    const ch = acc();
+    ch.end('pong');
+    ch.exit(0);
+  });
+}
+
 /** A real ssh2 server and client over loopback; the server's connection is trimmed once the client is in. */
-async function connected(kex?: string[], cipher?: string[]): Promise<{ server: Server; client: Client; conn: Connection; close(): void }> {
+async function connected(
+  kex?: string[],
+  cipher?: string[],
+  onSession: (session: Session) => void = pong,
+): Promise<{ server: Server; client: Client; conn: Connection; close(): void }> {
   let conn!: Connection;
   const holder: { server?: Server } = {};
   const ready = new Promise<void>((resolve) => {
@@ -14,14 +27,7 @@ async function connected(kex?: string[], cipher?: string[]): Promise<{ server: S
       conn = c;
       c.on('authentication', (ctx) => ctx.accept());
       c.on('ready', () => resolve());
-      c.on('session', (accept) => {
-        const session = accept();
-        session.on('exec', (acc) => {
-          const ch = acc();
-          ch.end('pong');
-          ch.exit(0);
-        });
-      });
+      c.on('session', (accept) => onSession(accept()));
     });
     holder.server = server;
   });
@@ -101,31 +107,19 @@ describe('trimming a finished SSH key exchange', () => {
 
   for (const closedBy of ['device', 'edge'] as const) {
     it(`a control channel without its stderr stream carries data and closes cleanly (closed by the ${closedBy})`, { timeout: 10_000 }, async () => {
+      let server!: ServerChannel;
+      const c = await connected(undefined, undefined, (session) =>
+        session.on('subsystem', (acc) => {
+          server = acc();
+          dropStderr(server);
+          server.on('data', (d: Buffer) => server.write(d));
+        }),
+      );
       const errors: Error[] = [];
-      const holder: { server?: Server } = {};
-      const channel = new Promise<ServerChannel>((resolve) => {
-        holder.server = new Server({ hostKeys: [tunnelHostKey()] }, (c) => {
-          c.on('error', (e) => errors.push(e));
-          c.on('authentication', (ctx) => ctx.accept());
-          c.on('session', (accept) =>
-            accept().on('subsystem', (acc) => {
-              const ch = acc();
-              dropStderr(ch);
-              ch.on('data', (d: Buffer) => ch.write(d));
-              resolve(ch);
-            }),
-          );
-        });
-      });
-      const tcp = net.createServer((s) => holder.server!.injectSocket(s));
-      await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-      const client = new Client();
+      c.conn.on('error', (e) => errors.push(e));
       try {
-        client.connect({ host: '127.0.0.1', port: (tcp.address() as net.AddressInfo).port, username: 'u', hostVerifier: () => true });
-        const ch = await new Promise<ClientChannel>((resolve, reject) =>
-          client.once('ready', () => client.subsys('o3c-control', (err, c) => (err ? reject(err) : resolve(c)))),
-        );
-        const server = await channel;
+        // The server accepts the channel before the client hears of it.
+        const ch = await new Promise<ClientChannel>((resolve, reject) => c.client.subsys('o3c-control', (err, ch) => (err ? reject(err) : resolve(ch))));
         assert.equal((server.stderr as unknown as { writable: boolean }).writable, false, 'no stderr Writable');
         const echoed = new Promise<string>((r) => ch.once('data', (d: Buffer) => r(d.toString())));
         ch.write('ping');
@@ -136,8 +130,7 @@ describe('trimming a finished SSH key exchange', () => {
         await closed;
         assert.deepEqual(errors, []);
       } finally {
-        client.end();
-        tcp.close();
+        c.close();
       }
     });
   }
