@@ -1,9 +1,9 @@
 // `npm run bench [-- --quick] [flags of bench.js]`: every figure of docs/benchmarks.md in one command. A full run
 // runs the three suites in turn, each printing its table (figure, tether, baselines, ratio, goal, met) and writing
 // its section of the doc: devices per edge and the reconnect storm (fleet-bench, ~4 min), presence lookups with
-// 100,000 devices (presence-bench, ~3 min), then the request path (bench, ~4 min; last, so its fleet plot shows
-// this run's fleet). `--quick` or `--only` run the request path alone (under 2 minutes); `npm run bench:fleet` and
-// `npm run bench:presence` run the other two (also with `-- --quick`).
+// 100,000 devices (presence-bench, ~3 min), flame graphs of each hop (flame-bench, ~1 min), then the request path
+// (bench, ~4 min; last, so its fleet plot shows this run's fleet). `--quick` or `--only` run the request path alone
+// (under 2 minutes); `npm run bench:fleet`, `bench:presence` and `bench:flame` run the others (also with `-- --quick`).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -23,13 +23,16 @@ export function plan(argv: string[]): { suites: Suite[]; notice?: string } {
   if (argv.includes('--quick') || argv.some((a) => a.startsWith('--only')))
     return {
       suites: [requestPath],
-      notice: 'request path only; devices per edge and the storm: npm run bench:fleet [-- --quick]; presence: npm run bench:presence [-- --quick]',
+      notice:
+        'request path only; devices per edge and the storm: npm run bench:fleet [-- --quick]; presence: npm run bench:presence [-- --quick]; ' +
+        'flame graphs: npm run bench:flame [-- --quick]',
     };
   const shared = argv.filter((a) => SHARED.has(a));
   return {
     suites: [
       { name: 'devices per edge and reconnect storm', script: 'fleet-bench.js', args: shared },
       { name: 'presence lookups', script: 'presence-bench.js', args: shared },
+      { name: 'flame graphs of each hop', script: 'flame-bench.js', args: shared },
       requestPath,
     ],
   };

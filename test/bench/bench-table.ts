@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { MachineInfo } from './proc';
+import { withSection } from './doc-section';
 
 /** The columns: direct to the origin, the two baselines, and tether. */
 export type PathKey = 'direct' | 'haproxy' | 'openssh' | 'tether';
@@ -269,11 +270,7 @@ ratios measured in one run (tether/OpenSSH, tether/direct, and the CPU split) ar
 
 /** Replaces the table between the markers (or creates the doc); the hand-written parts stay as they are. */
 export function writeDoc(path: string, info: RunInfo, rows: Row[]): void {
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : template(info);
+  const doc = existsSync(path) ? readFileSync(path, 'utf8') : template(info);
   const block = latestRun(info, rows);
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  if (a >= 0 && b > a) doc = doc.slice(0, a) + block + doc.slice(b + END.length);
-  else doc = `${doc.trimEnd()}\n\n## Latest run\n\n${block}\n`;
-  writeFileSync(path, doc);
+  writeFileSync(path, doc.includes(START) ? withSection(doc, START, END, block) : `${doc.trimEnd()}\n\n## Latest run\n\n${block}\n`);
 }

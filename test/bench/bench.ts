@@ -5,7 +5,7 @@
 // 1,000 req/s, latency against 1 / 32 / 256 users, and 50 MJPEG viewers of 10 virtual cameras (tether only).
 // Prints a table at the end, writes it to docs/benchmarks.md between the bench markers and the plots to
 // docs/plots/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { raiseFdLimit, REPO_ROOT, TetherCluster, TetherProcess } from '@tether/testing';
@@ -18,7 +18,7 @@ import { met, PathKey, Row, RunInfo, textTable, writeDoc } from './bench-table';
 import { LoadResult, LoadTarget, nodeGenerator, pickGenerator } from './load-generator';
 import { mjpegPhase, UNPACED_FPS } from './mjpeg-viewers';
 import { BenchOrigin, startNodeOrigin, startOrigin, writeBytesFile } from './origin';
-import { children, machineInfo, OTHERS, redisPid, Watched } from './proc';
+import { machineInfo, OTHERS, redisPid, stopper, Watched } from './proc';
 import { RATE_GENERATOR, RateResult } from './rate-generator';
 import { Figure, svgFigure } from './svg-plot';
 
@@ -173,21 +173,12 @@ async function main(): Promise<void> {
   let uploadOrigin: BenchOrigin | undefined;
   const baselines: Partial<Record<'haproxy' | 'openssh', Baseline>> = {};
   const work = mkdtempSync(join(tmpdir(), 'tether-bench-'));
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      for (const b of Object.values(baselines)) await b.stop().catch((err: Error) => say(`baseline stop: ${err.message}`));
-      await cluster?.stop().catch((err: Error) => say(`cluster stop: ${err.message}`));
-      await origin?.stop().catch((err: Error) => say(`origin stop: ${err.message}`));
-      await uploadOrigin?.stop().catch((err: Error) => say(`upload origin stop: ${err.message}`));
-      for (const c of children) c.kill('SIGKILL');
-      rmSync(work, { recursive: true, force: true });
-    })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.once(sig, () => {
-      say(`${sig}: stopping everything`);
-      void stopAll().then(() => process.exit(130));
-    });
+  const stopAll = stopper(work, say, () => [
+    ...Object.values(baselines).map((b): [string, () => Promise<void>] => ['baseline', () => b.stop()]),
+    ['cluster', cluster && (() => cluster!.stop())],
+    ['origin', origin && (() => origin!.stop())],
+    ['upload origin', uploadOrigin && (() => uploadOrigin!.stop())],
+  ]);
 
   try {
     const gen = await pickGenerator(opts.generator, opts.install);

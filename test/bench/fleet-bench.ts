@@ -3,7 +3,7 @@
 // all land on edge 0 in steps (1k / 5k / 10k), where the edge's RSS per idle device and idle CPU are measured;
 // then edge 0 is SIGKILLed and the time until every device is present and reachable on edge 1 is measured.
 // Prints the tables, writes docs/fleet-latest.json and the section between the fleet markers of docs/benchmarks.md.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OriginServer, REPO_ROOT, TetherCluster, TetherProcess, raiseFdLimit } from '@tether/testing';
 import { macPlus } from '@tether/protocol';
@@ -13,6 +13,7 @@ import { CpuSpan, cpuOver, fdCount, hwmKiB, listenDrops, rssKiB } from './fleet/
 import { reachAll, sample } from './fleet/reachability';
 import { children, machineInfo, sleep } from './proc';
 import { assertPreloaded, edgeAllocator } from './edge-allocator';
+import { profileSignal } from './fleet/profile-files';
 
 const FIRST_MAC = '00408c100000';
 /** Edge settings: the product's defaults for what matters to idle devices (the fixture's are for quick tests). */
@@ -238,12 +239,12 @@ async function main(): Promise<void> {
       const rss = rssKiB(edge0.pid)!;
       const scripts0 = await probe.scriptCalls();
       const cpu = [];
-      if (opts.profile && last) await profileSignal(opts.profile, edge0, 'edge-edge-0', 1);
+      if (opts.profile && last) await profileSignal(opts.profile, edge0, 1, 180_000);
       for (let w = 0; w < windows; w++) cpu.push(await cpuOver(edge0.pid, windowMs, agents.map((a) => a.pid)));
       const scripts1 = await probe.scriptCalls();
       const settledRss = windows > 1 ? rssKiB(edge0.pid) : undefined;
       if (opts.profile && last) {
-        await profileSignal(opts.profile, edge0, 'edge-edge-0', 2);
+        await profileSignal(opts.profile, edge0, 2, 180_000);
         say(`  edge 0 idle CPU profile and memory report${process.env.FLEET_HEAP_SNAPSHOT === '1' ? ' and heap snapshot' : ''} in ${opts.profile} (this run's idle CPU includes the profiler)`);
       }
       const stage: StageResult = {
@@ -350,15 +351,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** --profile: SIGUSR2 to a process with the profiler hook, and wait (bounded) until it has done the n-th signal's work. */
-async function profileSignal(dir: string, p: TetherProcess, role: string, n: number): Promise<void> {
-  if (!p.running || !p.pid) return;
-  process.kill(p.pid, 'SIGUSR2');
-  const marker = join(dir, `${role}-${p.pid}.signal-${n}.done`);
-  const until = performance.now() + 180_000;
-  for (let i = 0; i < 2000 && performance.now() < until && !existsSync(marker); i++) await sleep(100);
-}
-
 function saveLogs(dir: string, c: TetherCluster, agents: TetherProcess[]): void {
   mkdirSync(dir, { recursive: true });
   c.edges.forEach((e, i) => writeFileSync(join(dir, `edge-${i}.log`), e.proc.output));
@@ -381,8 +373,7 @@ async function runStorm(
   const span = new CpuSpan(edge1.pid, agents.map((a) => a.pid));
   say(`storm: SIGKILL edge 0 (pid ${c.edges[0].proc.pid}) with ${N} devices`);
   const profiled = opts.profile ? [edge1, ...agents].filter((p) => p.running && p.pid) : [];
-  const roleOf = (p: TetherProcess) => (p === edge1 ? 'edge-edge-1' : 'agent');
-  if (opts.profile) await Promise.all(profiled.map((p) => profileSignal(opts.profile!, p, roleOf(p), 1)));
+  if (opts.profile) await Promise.all(profiled.map((p) => profileSignal(opts.profile!, p, 1, 180_000)));
   const t0 = performance.now();
   await c.edges[0].proc.stop('SIGKILL');
   const deadline = t0 + opts.stormBoundS * 1000;
@@ -408,7 +399,7 @@ async function runStorm(
   const agentsCpuSeconds = span.alsoSeconds();
   // Per device only when most of the fleet made it: after a collapse the CPU went into attempts that failed.
   const perDevice = (cpuS: number) => (held >= N / 2 ? (cpuS * 1000) / held : undefined);
-  if (opts.profile) await Promise.all(profiled.map((p) => profileSignal(opts.profile!, p, roleOf(p), 2)));
+  if (opts.profile) await Promise.all(profiled.map((p) => profileSignal(opts.profile!, p, 2, 180_000)));
   if (profiled.length) say(`  CPU profiles of edge 1 and the agents written to ${opts.profile}`);
   say(presenceSeconds !== undefined ? `  all ${N} on edge 1 after ${presenceSeconds.toFixed(1)} s` : `  only ${held}/${N} on edge 1 after ${secs(t0).toFixed(0)} s`);
 

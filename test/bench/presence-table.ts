@@ -1,10 +1,12 @@
 // The report of `npm run bench:presence`: two tables (lookups against the store; the gateway end to end) and
 // the section of docs/benchmarks.md between the presence markers. Pure except writePresenceSection().
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { withSection, writeSection } from './doc-section';
 import type { LoadResult } from './load-generator';
 
 export const PRESENCE_START = '<!-- presence:start -->';
 export const PRESENCE_END = '<!-- presence:end -->';
+/** Where the section goes in a doc that has none yet. */
+const BEFORE = '## Observations';
 
 /** Lookups against the store with `devices` records in Redis. */
 export interface LookupStage {
@@ -130,14 +132,9 @@ export function presenceSection(r: PresenceRun): string {
 
 /** Replaces the section between the markers, or adds it before the Observations (or at the end). */
 export function withPresenceSection(doc: string, r: PresenceRun): string {
-  const block = presenceSection(r);
-  const a = doc.indexOf(PRESENCE_START);
-  const b = doc.indexOf(PRESENCE_END);
-  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + PRESENCE_END.length);
-  const at = doc.indexOf('\n## Observations');
-  return at >= 0 ? `${doc.slice(0, at)}\n${block}\n${doc.slice(at)}` : `${doc.trimEnd()}\n\n${block}\n`;
+  return withSection(doc, PRESENCE_START, PRESENCE_END, presenceSection(r), BEFORE);
 }
 
 export function writePresenceSection(path: string, r: PresenceRun): void {
-  writeFileSync(path, withPresenceSection(existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n', r));
+  writeSection(path, PRESENCE_START, PRESENCE_END, presenceSection(r), BEFORE);
 }

@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -378,4 +378,24 @@ export async function aptInstall(packages: string[], daemons: string[] = []): Pr
     signalPids(started, 'SIGTERM');
   }
   return r.code === 0 ? undefined : why(r);
+}
+
+/**
+ * What a bench calls to stop everything it started, once: each of `steps()` (name, stop) in order, errors said
+ * and not thrown, then the children left are killed and `work` removed. Also on SIGINT and SIGTERM (exit 130).
+ */
+export function stopper(work: string, say: (s: string) => void, steps: () => Array<[string, (() => Promise<unknown>) | undefined]>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const [name, stop] of steps()) await stop?.().catch((err: Error) => say(`${name} stop: ${err.message}`));
+      for (const c of children) c.kill('SIGKILL');
+      rmSync(work, { recursive: true, force: true });
+    })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      say(`${sig}: stopping everything`);
+      void stopAll().then(() => process.exit(130));
+    });
+  return stopAll;
 }

@@ -5,6 +5,8 @@ export const TUNNEL_ERRORS = {
   'method-not-allowed': 405,
   'header-too-large': 431,
   'busy': 503,
+  /** The device moved to another connection while a request that cannot be sent again was under way. */
+  'moved': 503,
   'unreachable': 502,
   'device-error': 502,
   'timeout': 504,

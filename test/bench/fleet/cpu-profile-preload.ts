@@ -6,21 +6,16 @@
 // Nothing in tether handles SIGUSR2; without this preload the bench never sends it.
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
+import { profileBase, profilePath } from './profile-files';
 
 const dir = process.env.FLEET_PROFILE_DIR;
 if (dir) {
   const session = new Session();
   session.connect();
   let signals = 0;
-  const role = () => {
-    const args = process.argv.slice(2);
-    const conf = args.find((a) => a.endsWith('.conf'));
-    return [args[0] ?? 'node', conf ? conf.replace(/^.*\//, '').replace(/\.conf$/, '') : ''].filter(Boolean).join('-');
-  };
   process.on('SIGUSR2', () => {
-    const base = join(dir, `${role()}-${process.pid}`);
+    const base = profileBase(dir, process.argv.slice(2), process.pid);
     const n = ++signals;
     // The bench waits for this marker: the signal's work is on disk.
     const done = () => writeFileSync(`${base}.signal-${n}.done`, '');
@@ -33,7 +28,7 @@ if (dir) {
       session.post('Profiler.enable', () => session.post('Profiler.start', done));
     } else {
       session.post('Profiler.stop', (err, res) => {
-        if (!err) writeFileSync(`${base}.cpuprofile${n > 2 ? `-${n / 2}` : ''}`, JSON.stringify(res.profile));
+        if (!err) writeFileSync(profilePath(base, n), JSON.stringify(res.profile));
         done();
       });
     }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { OriginServer, TetherCluster, TetherProcess } from '@tether/testing';
 import { macPlus } from '@tether/protocol';
 import { heapSummary } from './heap-summary';
+import { profileBase, profileSignal } from './profile-files';
 import { edgeAllocator } from '../edge-allocator';
 import { PresenceProbe } from './presence-probe';
 import { CpuSpan, cpuOver, rssKiB, statusKiB } from './proc-stats';
@@ -140,10 +141,7 @@ async function main(): Promise<void> {
     console.log(`RSS ${(rss / 1024).toFixed(1)} MiB (base ${(base / 1024).toFixed(1)}) = ${((rss - base) / present).toFixed(1)} KiB/device; RssAnon ${statusKiB(edge.pid, 'RssAnon')} KiB`);
     if (process.argv.includes('--restart')) edge = await restarted(cluster, probe, macs, base, idleS);
     const signal = async (n: number) => {
-      if (!profileDir || !edge.pid) return;
-      process.kill(edge.pid, 'SIGUSR2');
-      const deadline = performance.now() + 60_000;
-      while (performance.now() < deadline && !readdirSync(profileDir).some((f) => f === `edge-edge-0-${edge.pid}.signal-${n}.done`)) await sleep(100);
+      if (profileDir && edge.pid) await profileSignal(profileDir, edge, n);
     };
     await signal(1);
     const threads0 = threadTimes(edge.pid);
@@ -162,12 +160,10 @@ async function main(): Promise<void> {
     const sorted = [...w.series].sort((a, b) => a - b);
     console.log(`idle CPU ${w.percent.toFixed(2)} % (median 1 s ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)}; series ${w.series.map((x) => x.toFixed(1)).join(' ')}); agents ${w.alsoPercent.toFixed(1)} %, others ${w.othersPercent.toFixed(0)} %`);
     if (snapshotDir && edge.pid) {
-      process.kill(edge.pid, 'SIGUSR2');
-      const deadline = performance.now() + 180_000;
-      while (performance.now() < deadline && !readdirSync(snapshotDir).some((f) => f.startsWith(`edge-edge-0-${edge.pid}.signal-1.done`))) await sleep(200);
-      const file = join(snapshotDir, `edge-edge-0-${edge.pid}.heapsnapshot`);
-      console.log(heapSummary(JSON.parse(readFileSync(file, 'utf8')), present, 45));
-      const mem = JSON.parse(readFileSync(join(snapshotDir, `edge-edge-0-${edge.pid}.memory-1.json`), 'utf8')) as { memoryUsage: Record<string, number> };
+      await profileSignal(snapshotDir, edge, 1, 180_000);
+      const base = profileBase(snapshotDir, edge.args, edge.pid);
+      console.log(heapSummary(JSON.parse(readFileSync(`${base}.heapsnapshot`, 'utf8')), present, 45));
+      const mem = JSON.parse(readFileSync(`${base}.memory-1.json`, 'utf8')) as { memoryUsage: Record<string, number> };
       console.log(Object.entries(mem.memoryUsage).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MiB`).join(', '));
     }
   } finally {

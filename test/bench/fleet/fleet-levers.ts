@@ -82,7 +82,7 @@ Rejected or not pursued, with figures:
   one: minting 5.05 against 3.19 ms per certificate) read 54.5 KiB per device at 10 s idle and 55.2 at 40 s; with 500
   keepalive exchanges a second the edge allocates too fast for V8 to count it idle. The fleet bench now reports both.
   The same run, for the record of how much the machine matters: idle CPU 8.83 % mean (10.30 % worst window), storm
-  44.4 s, edge CPU per connect 3.89 ms (the tables' run: 4.57 %, 24.9 s, 2.83 ms).
+  44.4 s, edge CPU per connect 3.89 ms (the 09:23Z run on the AMD host: 4.57 %, 24.9 s, 2.83 ms).
 - One timer wheel for all SSH keepalives: ssh2 keeps one \`setInterval\` per connection, refreshed on each packet;
   Node keeps timers of one duration in one list (O(1) refresh) and, with the device driving, they never fire.
   Not worth patching ssh2.

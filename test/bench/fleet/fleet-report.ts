@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { FLEET_LEVERS } from './fleet-levers';
 import type { MachineInfo } from '../proc';
 import { machineLine } from '../bench-table';
+import { writeSection } from '../doc-section';
 
 export const FLEET_START = '<!-- fleet:start -->';
 export const FLEET_END = '<!-- fleet:end -->';
@@ -345,13 +346,7 @@ export function fleetSection(r: FleetRun): string {
 
 /** Replaces the fleet section (or appends it, markers included, at the end); nothing else in the doc changes. */
 export function writeFleetSection(path: string, r: FleetRun): void {
-  const block = fleetSection(r);
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const a = doc.indexOf(FLEET_START);
-  const b = doc.indexOf(FLEET_END);
-  if (a >= 0 && b > a) doc = doc.slice(0, a) + block + doc.slice(b + FLEET_END.length);
-  else doc = `${doc.trimEnd()}\n\n${block}\n`;
-  writeFileSync(path, doc);
+  writeSection(path, FLEET_START, FLEET_END, fleetSection(r));
 }
 
 export function writeFleetJson(path: string, r: FleetRun): void {

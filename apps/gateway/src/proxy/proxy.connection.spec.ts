@@ -621,7 +621,7 @@ describe('ProxyConnection: a device connection that closes', () => {
     assert.equal(h.a.streams[0].text.endsWith('first'), true, 'the old stream got nothing more');
   });
 
-  it('a request that passed on more than 256 KiB of body does not follow: 404 at once', async () => {
+  it('a request that passed on more than 256 KiB of body does not follow: 503 at once, the device having moved', async () => {
     await start();
     const big = 256 * 1024 + 1;
     h.user.write(`POST http://${MAC_A}/big HTTP/1.1\r\nHost: x\r\nContent-Length: ${big}\r\n\r\n` + 'x'.repeat(big));
@@ -629,10 +629,24 @@ describe('ProxyConnection: a device connection that closes', () => {
     moveToB();
     h.a.streams[0].sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
     const r = await h.user.response();
-    assert.equal(r.status, 404);
-    assert.equal(r.body, o3c(`Device ${MAC_A} is not connected`));
+    assert.equal(r.status, 503);
+    assert.equal(r.body, o3c(`Device ${MAC_A} moved to another server while the request was under way`));
+    assert.equal(r.headers['retry-after'], '0', 'it may be sent again at once');
     assert.equal(h.b.streams.length, 0, 'nothing was sent again');
   });
+
+  for (const [where, gone] of [['still names the refusing connection', false], ['says the device is offline', true]] as const)
+    it(`a request that cannot follow, refused while presence ${where}: 404`, async () => {
+      await start();
+      const big = 256 * 1024 + 1;
+      h.user.write(`POST http://${MAC_A}/big HTTP/1.1\r\nHost: x\r\nContent-Length: ${big}\r\n\r\n` + 'x'.repeat(big));
+      await until(() => (h.a.streams[0]?.text.length ?? 0) >= big, 'the whole body passed on');
+      if (gone) h.devices.delete(MAC_A);
+      h.a.streams[0].sink.fail(new TunnelError('not-connected', `Device ${MAC_A} is not connected`));
+      const r = await h.user.response();
+      assert.equal(r.status, 404);
+      assert.equal(r.body, o3c(`Device ${MAC_A} is not connected`));
+    });
 
   it('GoAway on an idle kept-alive stream (the device is leaving its edge): given back at once, the next request routed afresh', async () => {
     await start();

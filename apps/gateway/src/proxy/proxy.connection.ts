@@ -749,7 +749,40 @@ export class ProxyConnection {
     if (!this.inflight.length) return;
     if (err.code === 'device-error') this.retryOrFail(b, err);
     else if (err.code === 'not-connected' && this.canFollow()) this.follow(b, err);
+    else if (err.code === 'not-connected') this.failMoved(b, err);
     else this.failRequests(err);
+  }
+
+  /**
+   * Refused as not connected, but the requests cannot follow the device (a body past FOLLOW_BODY_MAX already
+   * passed on, a pending authentication probe, MAX_FOLLOWS): a device that presence names on another
+   * connection moved under the request, which the user may send again (503); otherwise it is gone (404).
+   */
+  private failMoved(b: Binding, err: TunnelError): void {
+    const first = this.inflight[0];
+    this.clearTimer();
+    this.streamFull = true; // nothing more is read from the user until the answer is known
+    this.ctx.route(b.mac).then(
+      (rec) => {
+        if (this.movedOn(first)) return;
+        const moved = rec && rec.epoch !== b.epoch;
+        this.failPaused(moved ? new TunnelError('moved', `Device ${b.mac} moved to another server while the request was under way`) : err);
+      },
+      () => {
+        if (!this.movedOn(first)) this.failPaused(err);
+      },
+    );
+  }
+
+  /** While a lookup was under way, the connection closed, got a stream again, or no longer waits on `first`. */
+  private movedOn(first: Pending | undefined): boolean {
+    return this.phase === 'closed' || this.binding !== null || this.inflight[0] !== first;
+  }
+
+  /** Fails the requests that waited with the user's socket paused (streamFull), reading from it again. */
+  private failPaused(err: TunnelError): void {
+    this.streamFull = false;
+    this.failRequests(err);
   }
 
   /** Every request in flight can be sent again whole: its head, and the body passed on so far (kept up to FOLLOW_BODY_MAX). */
@@ -771,28 +804,23 @@ export class ProxyConnection {
     const first = this.inflight[0];
     const clock = this.ctx.clock;
     const until = clock.now() + FOLLOW_MS;
-    const stale = () => this.phase === 'closed' || this.binding !== null || this.inflight[0] !== first;
-    const fail = () => {
-      this.streamFull = false;
-      this.failRequests(err);
-    };
     const attempt = () => {
-      if (stale()) return;
+      if (this.movedOn(first)) return;
       this.ctx.route(b.mac).then(
         (rec) => {
-          if (stale()) return;
-          if (!rec) return fail(); // offline (a draining edge keeps the claims of devices on the move)
+          if (this.movedOn(first)) return;
+          if (!rec) return this.failPaused(err); // offline (a draining edge keeps the claims of devices on the move)
           if (rec.epoch !== b.epoch) {
             const nb = this.bind(b.mac, rec, this.ctx.tunnel(rec.edgeAddress));
             for (const p of this.inflight) for (const part of [p.head, ...(p.body ?? [])]) if (!nb.stream.write(part)) this.streamFull = true;
             this.armTimer();
             return this.pump();
           }
-          if (clock.now() >= until) return fail();
+          if (clock.now() >= until) return this.failPaused(err);
           clock.setTimeout(attempt, FOLLOW_POLL_MS);
         },
         () => {
-          if (!stale()) fail();
+          if (!this.movedOn(first)) this.failPaused(err);
         },
       );
     };
@@ -809,17 +837,17 @@ export class ProxyConnection {
     if (this.phase === 'body' || !this.inflight.every((p) => p.retryable && !p.retried)) return this.failRequests(err);
     for (const p of this.inflight) p.retried = true;
     this.clearTimer();
-    const pending = [...this.inflight];
+    const first = this.inflight[0];
     this.ctx.route(b.mac).then(
       (rec) => {
-        if (this.phase === 'closed' || this.binding || this.inflight[0] !== pending[0]) return;
+        if (this.movedOn(first)) return;
         if (!rec) return this.failRequests(new TunnelError('not-connected', `Device ${b.mac} is not connected`));
         const nb = this.bind(b.mac, rec, this.ctx.tunnel(rec.edgeAddress));
         for (const p of this.inflight) if (!nb.stream.write(p.head)) this.streamFull = true;
         this.armTimer();
       },
       () => {
-        if (this.phase !== 'closed' && !this.binding && this.inflight[0] === pending[0]) this.failRequests(err);
+        if (!this.movedOn(first)) this.failRequests(err);
       },
     );
   }
@@ -835,7 +863,9 @@ export class ProxyConnection {
     this.swallow = false;
     if (p?.closeAfter) this.closeAfterWrite = true;
     this.ctx.onResponse(err.status, p ? (this.ctx.clock.now() - p.started) / 1000 : 0);
-    const text = failureResponse(err.status, err.reason, { close: close || this.closeAfterWrite });
+    // A moved device is already reachable again: the user may send the request again at once.
+    const extraHeaders = err.code === 'moved' ? 'Retry-After: 0\r\n' : undefined;
+    const text = failureResponse(err.status, err.reason, { close: close || this.closeAfterWrite, extraHeaders });
     this.socket.write(text);
     this.answered(p?.entry ?? null, text);
     if (close || this.closeAfterWrite) return this.finish();
