@@ -54,7 +54,11 @@ describe('logging to a file with rotation, and to a syslog server (O3C 2.4.1)', 
       syslog_server: `127.0.0.1:${syslog.address().port}`,
     });
     server = new TetherProcess(['server', '--config', config]);
-    await waitFor(() => server.running && /\[notice\] \[main\] started$/m.test(read(logfile)), 15_000, `started in ${logfile}:\n${server.output}`);
+    // A timeout says whether the server still ran and what it had logged (a CI run once saw neither).
+    await waitFor(() => {
+      if (/\[notice\] \[main\] started$/m.test(read(logfile))) return true;
+      throw new Error(`server ${server.running ? 'running' : 'exited'}; ${logfile}:\n${read(logfile)}\noutput:\n${server.output}`);
+    }, 15_000, `started in ${logfile}`);
     agent = new TetherProcess(['agent', '--servers', `127.0.0.1:${clientPort}`, '--ca', pki.providerCa, '--cert', await pki.deviceCert(MAC), '--simulate']);
     await agent.waitForOutput(/connected to /);
   });
