@@ -272,5 +272,5 @@ ratios measured in one run (tether/OpenSSH, tether/direct, and the CPU split) ar
 export function writeDoc(path: string, info: RunInfo, rows: Row[]): void {
   const doc = existsSync(path) ? readFileSync(path, 'utf8') : template(info);
   const block = latestRun(info, rows);
-  writeFileSync(path, doc.includes(START) ? withSection(doc, START, END, block) : `${doc.trimEnd()}\n\n## Latest run\n\n${block}\n`);
+  writeFileSync(path, doc.includes(START) || doc.includes(END) ? withSection(doc, START, END, block) : `${doc.trimEnd()}\n\n## Latest run\n\n${block}\n`);
 }

@@ -399,7 +399,8 @@ async function runStorm(
   const agentsCpuSeconds = span.alsoSeconds();
   // Per device only when most of the fleet made it: after a collapse the CPU went into attempts that failed.
   const perDevice = (cpuS: number) => (held >= N / 2 ? (cpuS * 1000) / held : undefined);
-  if (opts.profile) await Promise.all(profiled.map((p) => profileSignal(opts.profile!, p, 2, 180_000)));
+  // A process that died in the storm has no profile to write; the storm's figures still count.
+  if (opts.profile) await Promise.all(profiled.filter((p) => p.running).map((p) => profileSignal(opts.profile!, p, 2, 180_000)));
   if (profiled.length) say(`  CPU profiles of edge 1 and the agents written to ${opts.profile}`);
   say(presenceSeconds !== undefined ? `  all ${N} on edge 1 after ${presenceSeconds.toFixed(1)} s` : `  only ${held}/${N} on edge 1 after ${secs(t0).toFixed(0)} s`);
 
