@@ -57,11 +57,11 @@ function perUnit(p: PhaseProfile): string {
 /** Self time by kind per hop: share of the hop's busy time, and µs per request or CPU ms per GB. */
 export function phaseTable(p: PhaseProfile): string {
   const head = HOPS.map((h) => `${h} (${perWork(p, p.trees[h].total)} ${p.unit === 'request' ? 'µs' : 'ms'})`);
+  const by = HOPS.map((h) => selfByKind(p.trees[h]));
   const rows = (Object.keys(KINDS) as Kind[]).map((k) => {
-    const cells = HOPS.map((h) => {
-      const by = selfByKind(p.trees[h]);
-      const total = Math.max(1, p.trees[h].total);
-      return by[k] ? `${Math.round((by[k] / total) * 100)} % · ${perWork(p, by[k])}` : '—';
+    const cells = HOPS.map((h, i) => {
+      const us = by[i][k];
+      return us ? `${Math.round((us / Math.max(1, p.trees[h].total)) * 100)} % · ${perWork(p, us)}` : '—';
     });
     return `| ${KINDS[k].label} | ${cells.join(' | ')} |`;
   });
