@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OriginServer, REPO_ROOT, TetherCluster, TetherProcess, raiseFdLimit } from '@tether/testing';
 import { macPlus } from '@tether/protocol';
+import { Layer, measureStackFloor } from './fleet/stack-floor';
 import { FleetRun, StageResult, StormResult, textReport, writeFleetJson, writeFleetSection } from './fleet/fleet-report';
 import { PresenceProbe } from './fleet/presence-probe';
 import { CpuSpan, cpuOver, fdCount, hwmKiB, listenDrops, rssKiB } from './fleet/proc-stats';
@@ -330,8 +331,14 @@ async function main(): Promise<void> {
 
     say('stopping everything');
     await stopAll();
-    run.totalSeconds = elapsed();
     say('stopped');
+
+    // The stack's own floor, on the quiet machine: the same devices, nothing of tether.
+    const floor = (layer: Layer, idleSeconds: number) =>
+      measureStackFloor({ connections: N, layer, idleSeconds, keepaliveSeconds: AGENT_KEEPALIVE, serverEnv: allocator.env, say });
+    // Whole keepalive periods, so the mean counts every device's keepalive as often.
+    run.floor = { ssh: await floor('ssh', AGENT_KEEPALIVE * (opts.quick ? 1 : 2)), tls: await floor('tls', opts.quick ? 5 : 10) };
+    run.totalSeconds = elapsed();
 
     if (opts.write) {
       writeFleetJson(join(REPO_ROOT, 'docs', 'fleet-latest.json'), run);

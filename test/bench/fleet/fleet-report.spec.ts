@@ -57,3 +57,44 @@ describe('fleet summary: RSS per idle device', () => {
     assert.equal(rssRows(run(stage())).length, 1);
   });
 });
+
+describe('fleet summary: the stack floor beside the edge', () => {
+  const floor = (layer: 'ssh' | 'tls', kib: number, cpu: number) => ({
+    layer,
+    connections: 10_000,
+    failed: 0,
+    connectSeconds: 40,
+    idleSeconds: 30,
+    perConnectionKiB: kib,
+    afterGc: {},
+    cpuPercent: cpu,
+    cpuMedian1sPercent: cpu - 1,
+  });
+  const floorRows = (r: FleetRun) => summaryRows(r).filter((x) => x.figure.startsWith('stack floor'));
+
+  it('judges the bare stack against the same goals as the edge, and shows TLS alone without a goal', () => {
+    const r = { ...run(stage()), floor: { ssh: floor('ssh', 56.6, 6.93), tls: floor('tls', 37.4, 2) } } as FleetRun;
+    assert.deepEqual(
+      floorRows(r).map((x) => [x.value, x.goal, x.met]),
+      [
+        ['56.6', '≤ 40', '**no**'],
+        ['37.4', '', ''],
+        ['6.93', '< 5', '**no**'],
+        ['5.93', '', ''],
+      ],
+    );
+    assert.match(floorRows(r)[0].figure, /nothing of tether.*10,000/);
+  });
+
+  it('a floor under the goals reads as met', () => {
+    const r = { ...run(stage()), floor: { ssh: floor('ssh', 39.9, 4.9) } } as FleetRun;
+    assert.deepEqual(
+      floorRows(r).map((x) => x.met),
+      ['yes', 'yes', ''],
+    );
+  });
+
+  it('a run without the floor (a JSON from before it) has no floor rows', () => {
+    assert.equal(floorRows(run(stage())).length, 0);
+  });
+});

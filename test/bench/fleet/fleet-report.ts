@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { FLEET_LEVERS } from './fleet-levers';
+import type { StackFloor } from './stack-floor';
 import type { MachineInfo } from '../proc';
 import { machineLine } from '../bench-table';
 import { writeSection } from '../doc-section';
@@ -101,6 +102,8 @@ export interface FleetRun {
   initialConnect: { devices: number; rampSeconds: number; connectSeconds: number };
   stages: StageResult[];
   storm?: StormResult;
+  /** The stack's own cost per idle device, nothing of tether in it (fleet/stack-floor): TLS + SSH, and TLS alone. */
+  floor?: { ssh: StackFloor; tls?: StackFloor };
   notes: string[];
   totalSeconds: number;
 }
@@ -166,6 +169,7 @@ export function summaryRows(r: FleetRun): SummaryRow[] {
       goal: '',
       met: '',
     });
+  rows.push(...floorRows(r.floor));
   rows.push(
     {
       figure: `reconnect storm: SIGKILL edge 0 → all ${n} on edge 1 and 50 sampled answer 200 (s)`,
@@ -222,6 +226,30 @@ export function summaryRows(r: FleetRun): SummaryRow[] {
     },
   );
   return rows;
+}
+
+/** The floor beside the edge: judged against the same goals, so a "no" there means no code of ours can meet it. */
+function floorRows(f: FleetRun['floor']): SummaryRow[] {
+  if (!f) return [];
+  const bare = 'stack floor (bare `node:tls` + `ssh2` server, nothing of tether)';
+  return [
+    {
+      figure: `${bare}: RSS per idle connection at ${num(f.ssh.connections)} (KiB)`,
+      value: num(f.ssh.perConnectionKiB, 1),
+      goal: `≤ ${GOALS.perDeviceKiB}`,
+      met: yes(f.ssh.perConnectionKiB <= GOALS.perDeviceKiB),
+    },
+    ...(f.tls
+      ? [{ figure: `stack floor, \`node:tls\` alone: RSS per idle connection at ${num(f.tls.connections)} (KiB)`, value: num(f.tls.perConnectionKiB, 1), goal: '', met: '' }]
+      : []),
+    {
+      figure: `${bare}: CPU idle with ${num(f.ssh.connections)} connections (% of a core, mean over ${num(f.ssh.idleSeconds)} s)`,
+      value: num(f.ssh.cpuPercent, 2),
+      goal: `< ${GOALS.idleCpuPercent}`,
+      met: yes(f.ssh.cpuPercent < GOALS.idleCpuPercent),
+    },
+    { figure: `${bare}: CPU idle, median of 1 s samples (% of a core)`, value: num(f.ssh.cpuMedian1sPercent, 2), goal: '', met: '' },
+  ];
 }
 
 const STAGE_HEAD = [
@@ -322,6 +350,12 @@ export function fleetSection(r: FleetRun): string {
     'by the devices that connected: what one TLS + SSH arrival costs it. Then the **storm**: SIGKILL',
     'of edge 0; every device drops at once, waits its reconnect jitter, finds edge 0 refusing and connects to edge 1.',
     'Done when presence says edge-1 for every MAC and 50 random devices answer `200` to a GET through the gateway.',
+    'Last, with the cluster stopped, the **stack floor** (`test/bench/fleet/stack-floor.ts`): a bare `node:tls` server',
+    'with client certificates and an unmodified `ssh2` server inside each connection, on the edge\'s allocator, holding',
+    'what the tunnel keeps per device (the SSH session, its `tcpip-forward`, one subsystem channel) for as many devices',
+    'dialled from other processes with the same keepalive, then `node:tls` alone: what a device costs before any code of',
+    'ours, measured as the edge is (RSS over its base after the idle window, CPU over it). See',
+    '[device-floor.md](device-floor.md).',
     '',
     `Run of ${r.date} (${r.mode === 'quick' ? '`--quick`' : 'full'}, ${num(r.totalSeconds)} s in all).`,
     '',
