@@ -70,6 +70,9 @@ Rejected or not pursued, with figures:
   heap snapshot of the same edge with 5,000 devices after 60 s idle: 103 MiB of old space used, ~19 KiB per device of
   JS objects (TLSSocket, the socket it wraps, their stream states and once-listeners, ssh2's Protocol, Channel and
   handler table, our session). ~30 native + ~19 JS: ~49 KiB per device is the floor of \`node:tls\` + ssh2 here.
+  Since 2026-11-23 (evening) every run measures that floor itself, a bare \`node:tls\` + \`ssh2\` server holding the
+  same devices with nothing of tether (the "stack floor" rows above, [device-floor.md](device-floor.md)): 55.0 KiB per
+  device at 10,000 on jemalloc in the 21:37Z run, 35.5 of them \`node:tls\` alone; the edge held 51.2–51.9.
 - Fresh pages for each connection's buffers: jemalloc \`dirty_decay_ms:0,muzzy_decay_ms:0\` (freed pages purged at
   once, so a new connection's 64 KiB read buffer is not handed a page another buffer dirtied): 5,000-device probe
   61.4 → 53.3–53.7 KiB per device. But the request path's bulk fell by 40 %: download 184–199 → 108–120 MB/s, upload
