@@ -2,6 +2,8 @@
 // A cluster of 2 edges; N simulated devices (10,000; --quick 2,000) in several `tether agent --count` processes
 // all land on edge 0 in steps (1k / 5k / 10k), where the edge's RSS per idle device and idle CPU are measured;
 // then edge 0 is SIGKILLed and the time until every device is present and reachable on edge 1 is measured.
+// Last, with the cluster stopped, the stack floor (fleet/stack-floor): the same devices on a bare node:tls + ssh2
+// server, nothing of tether, measured as the edge is.
 // Prints the tables, writes docs/fleet-latest.json and the section between the fleet markers of docs/benchmarks.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
