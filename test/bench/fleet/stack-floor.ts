@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as v8 from 'node:v8';
 import { Client as SshClient, Server as SshServer } from 'ssh2';
-import { tunnelHostKey } from '@tether/protocol';
+import { CONTROL_SUBSYSTEM, FORWARD_BIND_ADDR, FORWARD_BIND_PORT, tunnelHostKey } from '@tether/protocol';
 import { TestPki } from '@tether/testing';
 import { sleep } from '../proc';
 import { cpuOver, rssKiB } from './proc-stats';
@@ -127,9 +127,9 @@ function dial(layer: Layer, port: number, n: number, pem: string, ca: string, ke
     held.push(ssh);
     ssh.on('error', () => settle(false));
     ssh.on('ready', () =>
-      ssh.forwardIn('127.0.0.1', 80, (err) => {
+      ssh.forwardIn(FORWARD_BIND_ADDR, FORWARD_BIND_PORT, (err) => {
         if (err) return settle(false);
-        ssh.subsys('o3c-control', (err2, ch) => {
+        ssh.subsys(CONTROL_SUBSYSTEM, (err2, ch) => {
           if (err2) return settle(false);
           held.push(ch);
           settle(true);
