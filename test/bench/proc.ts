@@ -233,6 +233,17 @@ export function machineInfo(): MachineInfo {
   return { cores, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, cpu, kernel };
 }
 
+/** The value after `--name` on this process's command line, or `def` when the flag is absent. */
+export function argFlag(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+}
+
+/** `argFlag` as a number. */
+export function argNumber(name: string, def: number): number {
+  return Number(argFlag(name, String(def)));
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Adds a child to `children` until it exits; resolves when it has exited. */

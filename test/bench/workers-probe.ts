@@ -7,20 +7,15 @@
 import { raiseFdLimit, TetherCluster, TetherProcess } from '@tether/testing';
 import { pickGenerator, LoadResult } from './load-generator';
 import { startOrigin } from './origin';
-import { CpuMeter, OTHERS, sleep } from './proc';
+import { argNumber, CpuMeter, OTHERS, sleep } from './proc';
 import { curlGet } from './bench-phases';
 
 const MAC = '00408c0be7d4';
 const USERS = 32;
 
-function flag(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-
 async function main(): Promise<void> {
-  const rounds = flag('rounds', 3);
-  const seconds = flag('seconds', 10);
+  const rounds = argNumber('rounds', 3);
+  const seconds = argNumber('seconds', 10);
   raiseFdLimit(4096);
   const origin = await startOrigin([1024], 'auto');
   const cluster = await TetherCluster.start({ edges: 1, edgeConfig: { loglevel: 3 }, gatewayConfig: { loglevel: 3 } });

@@ -17,14 +17,9 @@ import { profileBase, profileSignal } from './profile-files';
 import { edgeAllocator } from '../edge-allocator';
 import { PresenceProbe } from './presence-probe';
 import { CpuSpan, cpuOver, rssKiB, statusKiB } from './proc-stats';
-import { sleep } from '../proc';
+import { argNumber, sleep } from '../proc';
 
 const FIRST_MAC = '00408c200000';
-
-function flag(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
 
 /** utime and stime (s) of every thread of a process, by thread id, with the thread's name. */
 function threadTimes(pid: number | undefined): Map<string, { name: string; u: number; s: number }> {
@@ -68,12 +63,12 @@ async function restarted(cluster: TetherCluster, probe: PresenceProbe, macs: str
 }
 
 async function main(): Promise<void> {
-  const n = flag('devices', 2000);
-  const agents = flag('agents', Math.ceil(n / 2500));
-  const idleS = flag('idle', 10);
-  const rate = flag('ramp-rate', 300);
+  const n = argNumber('devices', 2000);
+  const agents = argNumber('agents', Math.ceil(n / 2500));
+  const idleS = argNumber('idle', 10);
+  const rate = argNumber('ramp-rate', 300);
   // The devices' keepalive period (s); 1 makes the idle work of 20x as many devices show in a short window.
-  const keepalive = flag('keepalive', 20);
+  const keepalive = argNumber('keepalive', 20);
   const si = process.argv.indexOf('--snapshot');
   const snapshotDir = si > 0 ? process.argv[si + 1] : undefined;
   const pi = process.argv.indexOf('--cpu-profile');

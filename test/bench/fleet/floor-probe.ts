@@ -3,25 +3,22 @@
 // iterating on it; the fleet bench measures it beside the edge in every run. The server runs on the edge's allocator
 // (k8s/edge.yaml: jemalloc), or glibc's malloc with --glibc.
 import { edgeAllocator } from '../edge-allocator';
+import { argFlag, argNumber } from '../proc';
 import { Layer, measureStackFloor } from './stack-floor';
 
-function flag(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-}
 
 async function main(): Promise<void> {
-  const layer = flag('layer', 'ssh') as Layer;
+  const layer = argFlag('layer', 'ssh') as Layer;
   if (layer !== 'tls' && layer !== 'ssh') throw new Error(`--layer: tls or ssh, not ${layer}`);
   const glibc = process.argv.includes('--glibc');
-  const allocator = await edgeAllocator(false, process.argv.includes('--malloc-conf') ? flag('malloc-conf', '') : undefined);
-  const semiSpace = flag('semi-space', '');
+  const allocator = await edgeAllocator(false, process.argv.includes('--malloc-conf') ? argFlag('malloc-conf', '') : undefined);
+  const semiSpace = argFlag('semi-space', '');
   console.log(`server allocator: ${glibc ? 'glibc malloc' : allocator.label}${semiSpace ? `; --max-semi-space-size=${semiSpace}` : ''}`);
   const f = await measureStackFloor({
-    connections: Number(flag('connections', '10000')),
+    connections: argNumber('connections', 10000),
     layer,
-    idleSeconds: Number(flag('idle', '10')),
-    keepaliveSeconds: Number(flag('keepalive', '20')),
+    idleSeconds: argNumber('idle', 10),
+    keepaliveSeconds: argNumber('keepalive', 20),
     serverEnv: glibc ? {} : allocator.env,
     serverFlags: semiSpace ? [`--max-semi-space-size=${semiSpace}`] : [],
     say: (line) => console.log(line),

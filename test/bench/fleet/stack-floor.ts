@@ -15,7 +15,7 @@ import * as v8 from 'node:v8';
 import { Client as SshClient, Server as SshServer } from 'ssh2';
 import { CONTROL_SUBSYSTEM, FORWARD_BIND_ADDR, FORWARD_BIND_PORT, tunnelHostKey } from '@tether/protocol';
 import { TestPki } from '@tether/testing';
-import { sleep } from '../proc';
+import { argFlag, argNumber, sleep } from '../proc';
 import { cpuOver, rssKiB } from './proc-stats';
 
 export type Layer = 'tls' | 'ssh';
@@ -45,10 +45,6 @@ export function perConnection(base: ServerMemory & { rss: number }, idle: Server
 const CIPHERS = ['aes128-gcm@openssh.com'];
 const KEX = ['ecdh-sha2-nistp256'];
 
-function flag(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-}
 
 function serverMemory(): ServerMemory {
   const m = process.memoryUsage();
@@ -253,9 +249,9 @@ export async function measureStackFloor(o: StackFloorOptions): Promise<StackFloo
 }
 
 // Children get file paths, not key material, on their command lines.
-const file = (name: string) => readFileSync(flag(name, ''), 'utf8');
+const file = (name: string) => readFileSync(argFlag(name, ''), 'utf8');
 if (require.main === module) {
-  if (process.argv[2] === '--serve') serve(flag('layer', 'ssh') as Layer, file('pem'), file('ca'), Number(flag('keepalive', '20')));
+  if (process.argv[2] === '--serve') serve(argFlag('layer', 'ssh') as Layer, file('pem'), file('ca'), argNumber('keepalive', 20));
   else if (process.argv[2] === '--dial')
-    dial(flag('layer', 'ssh') as Layer, Number(flag('port', '0')), Number(flag('count', '0')), file('pem'), file('ca'), Number(flag('keepalive', '20')));
+    dial(argFlag('layer', 'ssh') as Layer, argNumber('port', 0), argNumber('count', 0), file('pem'), file('ca'), argNumber('keepalive', 20));
 }
